@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// flowtrail: a flow-log time-series store and query server for Cilium Hubble.
+/// Each library target is one concern; the `flowtrail` executable is a thin CLI over them.
+let package = Package(
+    name: "flowtrail",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "flowtrail", targets: ["flowtrail"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from Debian: SQLite (libsqlite3-dev), zstd (libzstd-dev), zlib (zlib1g-dev).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        // Flow model: field catalog, proto schema, byte-level decoder, canonical JSON.
+        .target(name: "FlowModel"),
+        // Deterministic realistic Hubble traffic for tests, demo and benchmarks.
+        .target(name: "FlowGen", dependencies: ["FlowModel"]),
+        // SQLite store: migrations, partitions, dictionaries, compressed residual blocks.
+        .target(
+            name: "FlowStore",
+            dependencies: ["FlowModel", "CSQLite", "CZstd"],
+            plugins: ["EmbedMigrations"]
+        ),
+        // Ingest: sources (file, .gz, stdin, followed file), batching, exactly-once positions.
+        .target(name: "FlowIngest", dependencies: ["FlowModel", "FlowStore", "CZlib"]),
+        // The CLI.
+        .executableTarget(
+            name: "flowtrail",
+            dependencies: [
+                "FlowModel", "FlowGen", "FlowStore", "FlowIngest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Build-time tool: embeds migrations/NNNN_*.sql into the FlowStore module.
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
+
+        .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "FlowGen"]),
+        .testTarget(name: "FlowStoreTests", dependencies: ["FlowModel", "FlowGen", "FlowStore"]),
+        .testTarget(name: "FlowIngestTests", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowIngest"]),
+    ]
+)

@@ -1,0 +1,372 @@
+/// Decodes one Hubble JSON line into a `DecodedFlow` in a single pass over its bytes.
+///
+/// The schema drives the walk: known fields are type-checked and rewritten canonically (proto
+/// names, enum names, 64-bit integers as strings, zero values left out), unknown fields are
+/// copied verbatim, column values are captured on the way, and bulky dictionary fields are cut
+/// out of the residual into `DecodedFlow.side`. A wrong type anywhere rejects the whole line.
+public final class FlowDecoder {
+    public let flow = DecodedFlow()
+    /// The raw JSON of a non-flow record (`lost_events` value) from the last line.
+    public private(set) var eventJSON: [UInt8] = []
+    /// Node name and time of the wrapper, for non-flow records.
+    public private(set) var wrapperNode: String?
+    public private(set) var wrapperTime: Int64?
+
+    public init() {}
+
+    /// Decodes a line (without its newline). Throws `DecodeError` for a line to reject.
+    public func decode(_ line: UnsafeBufferPointer<UInt8>) throws -> LineKind {
+        flow.reset()
+        var c = JSONCursor(line)
+        let first = c.peek()
+        if first == 0 { return .blank }
+        guard first == 0x7B else {
+            if first == 0x5B || first == 0x22 || first == 0x74 || first == 0x66 || first == 0x6E
+                || first == 0x2D || (first >= 0x30 && first <= 0x39) {
+                var probe = c
+                if (try? probe.skipValue(depth: 0)) != nil, probe.peek() == 0 {
+                    throw c.error("not a JSON object")
+                }
+            }
+            throw c.error("not JSON")
+        }
+        let objectStart = c.i
+        if let kind = try decodeWrapper(&c) {
+            guard c.peek() == 0 else { throw c.error("unexpected data after the JSON object") }
+            return kind
+        }
+        // Legacy shape: the line is a bare Flow object.
+        flow.reset()
+        c.i = objectStart
+        var w = Walker(cursor: c, flow: flow)
+        try w.message(FlowSchema.flow, into: flow.residual, depth: 0, top: true)
+        c = w.cursor
+        guard c.peek() == 0 else { throw c.error("unexpected data after the JSON object") }
+        guard flow.has(.time) else { throw DecodeError("flow has no time", column: 1) }
+        return .flow
+    }
+
+    /// Reads `{"flow":…,"node_name":…,"time":…}` and the other wrapper records.
+    /// Returns nil when a key shows this is not a wrapper (a bare flow).
+    private func decodeWrapper(_ c: inout JSONCursor) throws -> LineKind? {
+        var kind: LineKind?
+        wrapperNode = nil
+        wrapperTime = nil
+        c.i += 1
+        if c.peek() == 0x7D { c.i += 1; return nil }
+        var nodeSide: Range<Int>?
+        while true {
+            c.skipSpace()
+            let key = try c.string()
+            let k = UnsafeBufferPointer(start: c.p + key.start, count: key.end - key.start)
+            try c.expect(0x3A, "':'")
+            switch WrapperKey(k) {
+            case .flow:
+                guard kind == nil else { throw c.error("more than one record in a line") }
+                if c.takeNull() { break }
+                var w = Walker(cursor: c, flow: flow)
+                try w.message(FlowSchema.flow, into: flow.residual, depth: 1, top: true)
+                c = w.cursor
+                kind = .flow
+            case .nodeName:
+                if c.takeNull() { break }
+                guard c.peek() == 0x22 else { throw c.error("node_name: expected a string, found \(c.typeName())") }
+                let s = try c.string()
+                let start = flow.side.count
+                JSONCursor.unescape(c.p, s.start, s.end, into: flow.side)
+                nodeSide = start..<flow.side.count
+                wrapperNode = String(decoding: UnsafeBufferPointer(start: flow.side.base + start, count: flow.side.count - start), as: UTF8.self)
+            case .time:
+                if c.takeNull() { break }
+                guard c.peek() == 0x22 else { throw c.error("time: expected a string, found \(c.typeName())") }
+                let at = c.i
+                let s = try c.string()
+                guard let t = FlowTime.parse(UnsafeBufferPointer(start: c.p + s.start, count: s.end - s.start)) else {
+                    throw c.error("time: not an RFC 3339 time", at: at)
+                }
+                wrapperTime = t
+            case .lostEvents, .agentEvent, .debugEvent, .nodeStatus:
+                guard kind == nil else { throw c.error("more than one record in a line") }
+                guard c.peek() == 0x7B else { throw c.error("expected an object, found \(c.typeName())") }
+                let start = try c.skipValue(depth: 1)
+                switch WrapperKey(k) {
+                case .lostEvents:
+                    kind = .lostEvents
+                    eventJSON = Array(UnsafeBufferPointer(start: c.p + start, count: c.i - start))
+                case .agentEvent: kind = .agentEvent
+                case .debugEvent: kind = .debugEvent
+                default: kind = .nodeStatus
+                }
+            case .other:
+                return nil
+            }
+            let sep = c.peek()
+            c.i += 1
+            if sep == 0x7D { break }
+            guard sep == 0x2C else { throw c.error("expected ',' or '}'", at: c.i - 1) }
+        }
+        guard let kind else { return nil }
+        if kind == .flow {
+            if !flow.has(.time) {
+                guard let t = wrapperTime else { throw DecodeError("flow has no time", column: 1) }
+                flow.time = t
+                flow.set(.time, t)
+            }
+            if !flow.has(.nodeName), let r = nodeSide { flow.setSide(.nodeName, r) }
+        }
+        return kind
+    }
+}
+
+/// The keys of the `GetFlowsResponse` / `ExportEvent` wrapper.
+enum WrapperKey {
+    case flow, nodeName, time, lostEvents, agentEvent, debugEvent, nodeStatus, other
+
+    init(_ k: UnsafeBufferPointer<UInt8>) {
+        func eq(_ s: StaticString) -> Bool {
+            k.count == s.utf8CodeUnitCount && memcmp(k.baseAddress!, s.utf8Start, k.count) == 0
+        }
+        if k.isEmpty { self = .other }
+        else if eq("flow") { self = .flow }
+        else if eq("node_name") || eq("nodeName") { self = .nodeName }
+        else if eq("time") { self = .time }
+        else if eq("lost_events") || eq("lostEvents") { self = .lostEvents }
+        else if eq("agent_event") || eq("agentEvent") { self = .agentEvent }
+        else if eq("debug_event") || eq("debugEvent") { self = .debugEvent }
+        else if eq("node_status") || eq("nodeStatus") { self = .nodeStatus }
+        else { self = .other }
+    }
+}
+
+/// The schema-driven walk over one Flow object.
+struct Walker {
+    var cursor: JSONCursor
+    let flow: DecodedFlow
+
+    /// Writes the canonical form of the object at the cursor into `out`.
+    mutating func message(_ def: MessageDef, into out: ByteBuffer, depth: Int, top: Bool = false) throws {
+        guard depth < JSONLimits.maxDepth else { throw cursor.error("nesting deeper than \(JSONLimits.maxDepth) levels") }
+        guard cursor.peek() == 0x7B else { throw cursor.error("\(def.name): expected an object, found \(cursor.typeName())") }
+        cursor.i += 1
+        out.append(0x7B)
+        var seen: UInt64 = 0
+        var wrote = false
+        if cursor.peek() == 0x7D {
+            cursor.i += 1
+            out.append(0x7D)
+            return
+        }
+        while true {
+            cursor.skipSpace()
+            let keyAt = cursor.i
+            let key = try cursor.string()
+            try cursor.expect(0x3A, "':'")
+            let mark = out.count
+            if wrote { out.append(0x2C) }
+            let keyBytes = UnsafeBufferPointer(start: cursor.p + key.start, count: key.end - key.start)
+            if !key.escaped, let f = def.field(keyBytes) {
+                let bit: UInt64 = 1 << UInt64(f.index)
+                guard seen & bit == 0 else { throw cursor.error("duplicate field \"\(f.protoName)\"", at: keyAt) }
+                seen |= bit
+                out.append(0x22)
+                out.append(f.protoNameBytes)
+                out.append(0x22)
+                out.append(0x3A)
+                if try field(f, into: out, depth: depth, top: top) { wrote = true } else { out.count = mark }
+            } else {
+                // Unknown field: kept verbatim so nothing in the input is lost.
+                out.append(cursor.p + key.start - 1, key.end - key.start + 2)
+                out.append(0x3A)
+                let start = try cursor.skipValue(depth: depth + 1)
+                out.append(cursor.p + start, cursor.i - start)
+                wrote = true
+            }
+            let sep = cursor.peek()
+            cursor.i += 1
+            if sep == 0x7D { break }
+            guard sep == 0x2C else { throw cursor.error(sep == 0 ? "unexpected end of line" : "expected ',' or '}'", at: cursor.i - 1) }
+        }
+        out.append(0x7D)
+    }
+
+    /// Writes one known field's value; returns false when it holds its zero value (omitted).
+    mutating func field(_ f: FieldDef, into out: ByteBuffer, depth: Int, top: Bool) throws -> Bool {
+        if cursor.takeNull() { return false }
+        switch f.storage {
+        case .time:
+            let t = try timestamp(f)
+            flow.time = t
+            flow.set(.time, t)
+            out.append(0x30)
+            return true
+        case .dictionary(let col):
+            let start = flow.side.count
+            let nonZero: Bool
+            if case .string = f.kind {
+                nonZero = try text(f, column: nil, into: flow.side, unescapeTo: true)
+            } else {
+                nonZero = try value(f, f.kind, into: flow.side, depth: depth, keepZero: false)
+            }
+            guard nonZero else { flow.side.count = start; return false }
+            flow.setSide(col, start..<flow.side.count)
+            out.append(0x30)
+            return true
+        case .column(let col):
+            if let presence = f.presence { flow.set(presence.column, presence.value) }
+            if case .string = f.kind { return try text(f, column: col, into: out, unescapeTo: false) }
+            return try value(f, f.kind, into: out, depth: depth, keepZero: false, column: col)
+        case .residual:
+            if let presence = f.presence { flow.set(presence.column, presence.value) }
+            return try value(f, f.kind, into: out, depth: depth, keepZero: false)
+        }
+    }
+
+    /// A string value. With `unescapeTo`, the decoded text goes to `out` (dictionary text);
+    /// otherwise the JSON string is copied and, for a column, its text is also captured.
+    mutating func text(_ f: FieldDef, column: Column?, into out: ByteBuffer, unescapeTo: Bool) throws -> Bool {
+        guard cursor.peek() == 0x22 else { throw typeError(f, "a string") }
+        let s = try cursor.string()
+        guard s.end > s.start else { return false }
+        if unescapeTo {
+            if s.escaped { JSONCursor.unescape(cursor.p, s.start, s.end, into: out) }
+            else { out.append(cursor.p + s.start, s.end - s.start) }
+            return true
+        }
+        out.append(cursor.p + s.start - 1, s.end - s.start + 2)
+        if let column {
+            let start = flow.side.count
+            if s.escaped { JSONCursor.unescape(cursor.p, s.start, s.end, into: flow.side) }
+            else { flow.side.append(cursor.p + s.start, s.end - s.start) }
+            flow.setSide(column, start..<flow.side.count)
+        }
+        return true
+    }
+
+    func typeError(_ f: FieldDef, _ expected: String) -> DecodeError {
+        var c = cursor
+        return cursor.error("\(f.protoName): expected \(expected), found \(c.typeName())")
+    }
+
+    mutating func timestamp(_ f: FieldDef) throws -> Int64 {
+        guard cursor.peek() == 0x22 else { throw typeError(f, "an RFC 3339 time string") }
+        let at = cursor.i
+        let s = try cursor.string()
+        guard let t = FlowTime.parse(UnsafeBufferPointer(start: cursor.p + s.start, count: s.end - s.start)) else {
+            throw cursor.error("\(f.protoName): not an RFC 3339 time", at: at)
+        }
+        return t
+    }
+
+    /// Writes a value of `kind`; returns false for a zero value unless `keepZero`.
+    mutating func value(_ f: FieldDef, _ kind: FieldKind, into out: ByteBuffer, depth: Int, keepZero: Bool,
+                        column: Column? = nil) throws -> Bool {
+        switch kind {
+        case .string:
+            guard cursor.peek() == 0x22 else { throw typeError(f, "a string") }
+            let s = try cursor.string()
+            guard keepZero || s.end > s.start else { return false }
+            out.append(cursor.p + s.start - 1, s.end - s.start + 2)
+            return true
+        case .bool, .boolWrapper:
+            guard cursor.peek() == 0x74 || cursor.peek() == 0x66 else { throw typeError(f, "true or false") }
+            let b = try cursor.bool()
+            if let column { flow.set(column, b ? 1 : 0) }
+            if !b, !keepZero, case .bool = kind { return false }
+            out.append(b ? "true" : "false")
+            return true
+        case .int32, .uint32:
+            let c = cursor.peek()
+            guard c == 0x2D || (c >= 0x30 && c <= 0x39) else { throw typeError(f, "a number") }
+            let v = try cursor.integer(allowQuoted: false)
+            if case .uint32 = kind {
+                guard !v.negative, v.magnitude <= UInt64(UInt32.max) else { throw cursor.error("\(f.protoName): out of range for uint32") }
+            } else {
+                guard v.value >= Int64(Int32.min), v.value <= Int64(Int32.max), !(v.magnitude > 0 && v.value == -1 && !v.negative)
+                else { throw cursor.error("\(f.protoName): out of range for int32") }
+            }
+            if let column { flow.set(column, v.value) }
+            guard keepZero || v.magnitude != 0 else { return false }
+            out.append(int: v.value)
+            return true
+        case .int64, .uint64:
+            let c = cursor.peek()
+            guard c == 0x22 || c == 0x2D || (c >= 0x30 && c <= 0x39) else { throw typeError(f, "an integer or integer string") }
+            let v = try cursor.integer(allowQuoted: true)
+            if case .uint64 = kind, v.negative, v.magnitude != 0 { throw cursor.error("\(f.protoName): negative value for uint64") }
+            guard keepZero || v.magnitude != 0 else { return false }
+            out.append(0x22)
+            if v.negative { out.append(int: v.value) } else { out.append(uint: v.magnitude) }
+            out.append(0x22)
+            return true
+        case .enumeration(let e):
+            let c = cursor.peek()
+            let number: Int64
+            if c == 0x22 {
+                let at = cursor.i
+                let s = try cursor.string()
+                let name = UnsafeBufferPointer(start: cursor.p + s.start, count: s.end - s.start)
+                guard !s.escaped, let n = e.number(Substring(decoding: name, as: UTF8.self)) else {
+                    throw cursor.error("\(f.protoName): unknown \(e.name) value \"\(String(decoding: name, as: UTF8.self))\"", at: at)
+                }
+                number = n
+            } else if c == 0x2D || (c >= 0x30 && c <= 0x39) {
+                let v = try cursor.integer(allowQuoted: false)
+                guard v.value >= Int64(Int32.min), v.value <= Int64(Int32.max), v.negative || v.magnitude <= UInt64(Int32.max) else {
+                    throw cursor.error("\(f.protoName): out of range for an enum")
+                }
+                number = v.value
+            } else {
+                throw typeError(f, "an enum name or number")
+            }
+            if let column { flow.set(column, number) }
+            guard keepZero || number != 0 else { return false }
+            if let name = e.nameUTF8(number) {
+                out.append(0x22)
+                out.append(name)
+                out.append(0x22)
+            } else {
+                out.append(int: number)
+            }
+            return true
+        case .timestamp:
+            let t = try timestamp(f)
+            out.append(0x22)
+            var tmp: [UInt8] = []
+            FlowTime.append(t, to: &tmp)
+            out.append(tmp)
+            out.append(0x22)
+            return true
+        case .message(let def):
+            try message(def, into: out, depth: depth + 1)
+            return true
+        case .repeated(let element):
+            guard cursor.peek() == 0x5B else { throw typeError(f, "an array") }
+            cursor.i += 1
+            if cursor.peek() == 0x5D { cursor.i += 1; return false }
+            out.append(0x5B)
+            var first = true
+            while true {
+                if !first { out.append(0x2C) }
+                first = false
+                if cursor.takeNull() { throw cursor.error("\(f.protoName): null inside a list") }
+                _ = try value(f, element, into: out, depth: depth + 1, keepZero: true)
+                let sep = cursor.peek()
+                cursor.i += 1
+                if sep == 0x5D { break }
+                guard sep == 0x2C else { throw cursor.error("expected ',' or ']'", at: cursor.i - 1) }
+            }
+            out.append(0x5D)
+            return true
+        case .any:
+            let start = try cursor.skipValue(depth: depth + 1)
+            out.append(cursor.p + start, cursor.i - start)
+            return true
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,112 @@
+import FlowModel
+
+/// Reads stored flows back as Hubble JSON, in time order.
+public final class FlowReader {
+    public let store: FlowStore
+    let codec = BlockCodec()
+    /// Recently decompressed blocks, keyed by (day, block id); rows in time order mostly hit
+    /// the same block again and again.
+    private var cache: [BlockKey: DecodedBlock] = [:]
+    private var cacheOrder: [BlockKey] = []
+    private static let cacheSize = 16
+    private let out = ByteBuffer(capacity: 8192)
+    private var dictStatement: Statement?
+    /// Dictionary values of the current row, at `ranges[column]`.
+    private let arena = ByteBuffer(capacity: 8192)
+    private var ranges = [Range<Int>?](repeating: nil, count: Column.allCases.count)
+
+    public init(store: FlowStore) {
+        self.store = store
+    }
+
+    /// The dictionary columns, in the order the row query selects them after time and block.
+    static let dictColumns = Column.allCases.filter { $0.dictionary != nil }
+    static let selectList = (["time", "block"] + dictColumns.map(\.sqlName)).joined(separator: ", ")
+
+    /// Calls `body` with each flow line (`{"flow":…,"node_name":…,"time":…}`, no newline)
+    /// whose time is in `[since, until)`, oldest first.
+    public func forEachLine(since: Int64? = nil, until: Int64? = nil,
+                            _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        for day in store.days {
+            let dayStart = day * 86_400_000_000_000
+            if let since, dayStart + 86_400_000_000_000 <= since { continue }
+            if let until, dayStart >= until { continue }
+            let s = try store.db.prepare("""
+                SELECT \(Self.selectList) FROM "\(FlowStore.flowTable(day))"
+                WHERE time >= ? AND time < ? ORDER BY time, id
+                """)
+            s.bind(1, since ?? Int64.min)
+            s.bind(2, until ?? Int64.max)
+            while try s.step() {
+                try line(day: day, row: s, firstDictColumn: 2)
+                try body(out.bytes)
+            }
+        }
+    }
+
+    /// Encodes the flow of the current row of `row` (which selected time, block, then the
+    /// dictionary columns from `firstDictColumn`) into the reader's buffer.
+    func line(day: Int64, row: Statement, firstDictColumn: Int32) throws {
+        let time = row.int(0)
+        let ref = row.int(1)
+        let block = try self.block(day: day, id: ref >> 16)
+        let index = Int(ref & 0xFFFF)
+        guard index + 1 < block.offsets.count else { throw StoreError("flow row points past its residual block") }
+        arena.removeAll()
+        for (k, c) in Self.dictColumns.enumerated() {
+            let i = firstDictColumn + Int32(k)
+            if row.isNull(i) { ranges[c.rawValue] = nil; continue }
+            let start = arena.count
+            arena.append(try dictValue(row.int(i)))
+            ranges[c.rawValue] = start..<arena.count
+        }
+        out.removeAll()
+        let arena = self.arena
+        let ranges = self.ranges
+        block.bytes.withUnsafeBufferPointer { all in
+            let start = block.offsets[index]
+            let residual = UnsafeBufferPointer(rebasing: all[start..<(block.offsets[index + 1] - 1)])
+            FlowEncoder.writeLine(residual: residual, time: time, extracted: { c in
+                ranges[c.rawValue].map { UnsafeBufferPointer(start: arena.base + $0.lowerBound, count: $0.count) }
+            }, into: out)
+        }
+    }
+
+    private func dictValue(_ id: Int64) throws -> [UInt8] {
+        if let v = store.dictionary.value(id) { return v }
+        // Written by another process after this one loaded the dictionary.
+        if dictStatement == nil { dictStatement = try store.db.prepare("SELECT value FROM dict WHERE id = ?") }
+        let s = dictStatement!
+        s.bind(1, id)
+        defer { s.reset() }
+        guard try s.step() else { throw StoreError("dictionary entry \(id) is missing") }
+        return Array(s.bytes(0))
+    }
+
+    private func block(day: Int64, id: Int64) throws -> DecodedBlock {
+        let key = BlockKey(day: day, id: id)
+        if let b = cache[key] { return b }
+        let s = try store.db.prepare("SELECT data FROM \"\(FlowStore.blockTable(day))\" WHERE id = ?")
+        s.bind(1, id)
+        guard try s.step() else { throw StoreError("residual block \(id) of day \(FlowTime.dayStamp(day)) is missing") }
+        let bytes = try codec.decompress(s.bytes(0))
+        var offsets = [0]
+        for (k, b) in bytes.enumerated() where b == 0x0A { offsets.append(k + 1) }
+        let decoded = DecodedBlock(bytes: bytes, offsets: offsets)
+        cache[key] = decoded
+        cacheOrder.append(key)
+        if cacheOrder.count > Self.cacheSize { cache[cacheOrder.removeFirst()] = nil }
+        return decoded
+    }
+}
+
+struct BlockKey: Hashable {
+    let day: Int64
+    let id: Int64
+}
+
+/// A decompressed block: residuals separated by newlines; `offsets[i]` is where residual i starts.
+struct DecodedBlock {
+    let bytes: [UInt8]
+    let offsets: [Int]
+}

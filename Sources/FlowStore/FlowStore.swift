@@ -1,0 +1,131 @@
+import CSQLite
+import FlowModel
+
+/// A flowtrail database: opens it, applies migrations, and knows its partitions.
+public final class FlowStore {
+    public let path: String
+    public let db: SQLiteConnection
+    public let dictionary = DictionaryCache()
+    /// Partition days present in the database, ascending.
+    public private(set) var days: [Int64] = []
+    private var partitionDDL: [String] = []
+
+    /// Opens or creates the database at `path` for reading and writing.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        db = try SQLiteConnection(path: path, readOnly: readOnly, create: !readOnly)
+        do {
+            // Reading the header fails here for a file that is not a SQLite database.
+            _ = try db.scalar("SELECT count(*) FROM sqlite_master")
+            if !readOnly {
+                _ = try db.rows("PRAGMA auto_vacuum = INCREMENTAL")
+                let mode = try db.rows("PRAGMA journal_mode = WAL").first?.first?.text ?? ""
+                guard mode.lowercased() == "wal" else { throw StoreError("cannot switch \(path) to WAL mode (got \(mode))") }
+                try db.execute("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
+                try Migrator.migrate(db)
+            } else {
+                let version = try db.scalar("SELECT max(version) FROM schema_migrations") ?? 0
+                guard version >= Migrator.latest else {
+                    throw StoreError("\(path) has schema version \(version); open it once for writing to upgrade it")
+                }
+            }
+        } catch let e as StoreError {
+            throw StoreError(Self.explain(e, path: path), code: e.code)
+        }
+        partitionDDL = try db.rows("SELECT sql FROM partition_ddl ORDER BY seq").compactMap { $0[0].text }
+        try reloadPartitions()
+        try dictionary.load(db)
+    }
+
+    /// Turns SQLite's terse codes into the reason a user can act on.
+    static func explain(_ e: StoreError, path: String) -> String {
+        switch e.code {
+        case SQLITE_NOTADB: "\(path) is not a flowtrail database (not a SQLite file)"
+        case SQLITE_READONLY: "\(path) is read-only: \(e.message)"
+        case SQLITE_FULL: "disk full while writing \(path)"
+        case SQLITE_CANTOPEN: "cannot open \(path): \(e.message)"
+        default: e.message
+        }
+    }
+
+    public func reloadPartitions() throws {
+        days = try db.rows("SELECT day FROM partitions ORDER BY day").compactMap { $0[0].int }
+    }
+
+    /// Table names of a partition.
+    public static func flowTable(_ day: Int64) -> String { "f_\(FlowTime.dayStamp(day))" }
+    public static func blockTable(_ day: Int64) -> String { "b_\(FlowTime.dayStamp(day))" }
+
+    /// Creates a partition's tables and indexes (inside the caller's transaction).
+    func createPartition(_ day: Int64) throws {
+        let stamp = FlowTime.dayStamp(day)
+        for sql in partitionDDL { try db.execute(sql.replacing("{day}", with: stamp)) }
+        let s = try db.prepare("INSERT INTO partitions(day, flows) VALUES (?, 0)")
+        s.bind(1, day)
+        try s.run()
+    }
+
+    /// Drops partitions whose whole day ends before `cutoff` (UTC ns); returns flows dropped.
+    public func dropPartitions(before cutoff: Int64) throws -> (partitions: Int, flows: Int64) {
+        let old = try db.rows("SELECT day, flows FROM partitions WHERE (day + 1) * 86400000000000 <= ?", [.int(cutoff)])
+        guard !old.isEmpty else { return (0, 0) }
+        var flows: Int64 = 0
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            for row in old {
+                guard let day = row[0].int else { continue }
+                flows += row[1].int ?? 0
+                try db.execute("DROP TABLE IF EXISTS \"\(Self.flowTable(day))\"; DROP TABLE IF EXISTS \"\(Self.blockTable(day))\"")
+                try db.execute("DELETE FROM partitions WHERE day = \(day)")
+            }
+            try addCounter("retention_dropped_flows", flows)
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+        _ = try? db.rows("PRAGMA incremental_vacuum")
+        try reloadPartitions()
+        return (old.count, flows)
+    }
+
+    func addCounter(_ name: String, _ delta: Int64) throws {
+        guard delta != 0 else { return }
+        let s = try db.prepare("INSERT INTO counters(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value")
+        try s.bind([.text(name), .int(delta)])
+        try s.run()
+    }
+
+    /// A counter's value (0 when never set).
+    public func counter(_ name: String) throws -> Int64 {
+        try db.scalar("SELECT value FROM counters WHERE name = ?", [.text(name)]) ?? 0
+    }
+
+    /// The stored position of a source, if it was ingested before.
+    public func position(of path: String) throws -> SourcePosition? {
+        let rows = try db.rows("SELECT dev, inode, offset, lines FROM sources WHERE path = ?", [.text(path)])
+        guard let r = rows.first else { return nil }
+        return SourcePosition(path: path, device: r[0].int ?? 0, inode: r[1].int ?? 0, offset: r[2].int ?? 0,
+                              lines: r[3].int ?? 0)
+    }
+}
+
+/// Where ingest of one source stopped: the file's identity and the bytes consumed.
+public struct SourcePosition: Sendable, Equatable {
+    public var path: String
+    public var device: Int64
+    public var inode: Int64
+    public var offset: Int64
+    public var lines: Int64
+    /// File size when last seen, for lag reporting.
+    public var size: Int64 = 0
+
+    public init(path: String, device: Int64, inode: Int64, offset: Int64, lines: Int64, size: Int64 = 0) {
+        self.path = path
+        self.device = device
+        self.inode = inode
+        self.offset = offset
+        self.lines = lines
+        self.size = size
+    }
+}

@@ -1,0 +1,220 @@
+import FlowModel
+
+/// Collects decoded flows into a batch and commits the batch in one transaction, together
+/// with the read positions of the sources it came from.
+///
+/// Either the whole batch (rows, residual blocks, dictionary entries, counters, positions)
+/// is in the database or none of it is, so a restart resumes exactly where the last commit
+/// ended.
+public final class FlowWriter {
+    public let store: FlowStore
+    let codec = BlockCodec()
+    /// Flows per residual block: larger compresses better, smaller reads faster for lookups.
+    public static let blockSize = 1024
+    static let stride = Column.allCases.count
+    static let null = Int64.min
+
+    private var pending: [Int64: PendingPartition] = [:]
+    private var lostEvents: [(time: Int64?, node: String?, json: [UInt8])] = []
+    private var counters: [String: Int64] = [:]
+    private var positions: [String: SourcePosition] = [:]
+    private var rowStatements: [Int64: (Statement, Statement)] = [:]
+    private var nextBlock: [Int64: Int64] = [:]
+    private var broken = false
+    /// Flows in the current batch.
+    public private(set) var pendingFlows = 0
+    /// Flows committed by this writer.
+    public private(set) var committedFlows: Int64 = 0
+
+    public init(store: FlowStore) {
+        self.store = store
+    }
+
+    /// Adds a decoded flow to the batch.
+    public func add(_ flow: DecodedFlow) {
+        let day = FlowTime.day(flow.time)
+        let part: PendingPartition
+        if let p = pending[day] { part = p } else { part = PendingPartition(day: day); pending[day] = part }
+        let dict = store.dictionary
+        for c in Column.allCases {
+            if !flow.has(c) {
+                part.rows.append(c.nullable ? Self.null : 0)
+            } else if let kind = c.dictionary {
+                part.rows.append(dict.id(kind, flow.sideBytes(c)))
+            } else if c == .time {
+                part.rows.append(flow.time)
+            } else {
+                part.rows.append(flow.ints[c.rawValue])
+            }
+        }
+        part.blockRows.append(part.block.count)
+        part.block.append(flow.residual.bytes)
+        part.block.append(0x0A)
+        part.minTime = min(part.minTime, flow.time)
+        part.maxTime = max(part.maxTime, flow.time)
+        pendingFlows += 1
+    }
+
+    /// Records a `lost_events` record.
+    public func addLostEvent(json: [UInt8], node: String?, time: Int64?) {
+        lostEvents.append((time, node, json))
+        count("lost_events")
+    }
+
+    /// Adds to a named counter (rejected lines, non-flow records).
+    public func count(_ name: String, _ delta: Int64 = 1) {
+        counters[name, default: 0] += delta
+    }
+
+    /// Sets the position to commit for a source.
+    public func setPosition(_ p: SourcePosition) {
+        positions[p.path] = p
+    }
+
+    /// Whether anything waits to be committed.
+    public var isEmpty: Bool { pendingFlows == 0 && lostEvents.isEmpty && counters.isEmpty && positions.isEmpty }
+
+    /// Commits the batch in one transaction.
+    public func commit() throws {
+        guard !broken else { throw StoreError("an earlier write failed; restart to resume from the last commit") }
+        guard !isEmpty else { return }
+        let db = store.db
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+            try writeDictionary()
+            for day in pending.keys.sorted() { try writePartition(pending[day]!) }
+            try writeLostEvents()
+            for (name, delta) in counters { try store.addCounter(name, delta) }
+            try writePositions()
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            // The in-memory dictionary and block ids may now name rows that do not exist.
+            broken = true
+            store.dictionary.clear()
+            if let e = error as? StoreError { throw StoreError(FlowStore.explain(e, path: store.path), code: e.code) }
+            throw error
+        }
+        committedFlows += Int64(pendingFlows)
+        pending.removeAll(keepingCapacity: true)
+        lostEvents.removeAll()
+        counters.removeAll()
+        positions.removeAll()
+        pendingFlows = 0
+        if !newDays.isEmpty {
+            newDays.removeAll()
+            try store.reloadPartitions()
+        }
+    }
+
+    /// Partitions created by the current batch.
+    private var newDays: [Int64] = []
+
+    private func writeDictionary() throws {
+        let fresh = store.dictionary.takeNew()
+        guard !fresh.isEmpty else { return }
+        let s = try store.db.prepare("INSERT INTO dict(id, kind, value) VALUES (?, ?, ?)")
+        for e in fresh {
+            s.bind(1, e.id)
+            s.bind(2, Int64(e.kind.rawValue))
+            e.bytes.withUnsafeBufferPointer { s.bind(3, text: $0) }
+            try s.run()
+        }
+    }
+
+    private func statements(_ day: Int64) throws -> (Statement, Statement) {
+        if let s = rowStatements[day] { return s }
+        if !store.days.contains(day), !newDays.contains(day) {
+            if try store.db.scalar("SELECT 1 FROM partitions WHERE day = ?", [.int(day)]) == nil {
+                try store.createPartition(day)
+            }
+            newDays.append(day)
+        }
+        let columns = Column.allCases.map(\.sqlName).joined(separator: ", ")
+        let marks = Array(repeating: "?", count: Self.stride + 1).joined(separator: ", ")
+        let rows = try store.db.prepare("INSERT INTO \"\(FlowStore.flowTable(day))\" (\(columns), block) VALUES (\(marks))")
+        let blocks = try store.db.prepare("INSERT INTO \"\(FlowStore.blockTable(day))\" (id, data) VALUES (?, ?)")
+        rowStatements[day] = (rows, blocks)
+        return (rows, blocks)
+    }
+
+    private func writePartition(_ part: PendingPartition) throws {
+        let (rowStmt, blockStmt) = try statements(part.day)
+        var blockID: Int64
+        if let b = nextBlock[part.day] {
+            blockID = b
+        } else {
+            blockID = (try store.db.scalar("SELECT max(id) FROM \"\(FlowStore.blockTable(part.day))\"") ?? 0) + 1
+        }
+        // Residuals were appended in row order; cut them into blocks of `blockSize`.
+        let count = part.blockRows.count
+        var first = 0
+        while first < count {
+            let last = min(first + Self.blockSize, count)
+            let start = part.blockRows[first]
+            let end = last < count ? part.blockRows[last] : part.block.count
+            let compressed = try codec.compress(UnsafeBufferPointer(start: part.block.base + start, count: end - start))
+            blockStmt.bind(1, blockID)
+            blockStmt.bind(2, blob: compressed)
+            try blockStmt.run()
+            try part.rows.withUnsafeBufferPointer { rows in
+                for r in first..<last {
+                    let base = r * Self.stride
+                    for k in 0..<Self.stride {
+                        let v = rows[base + k]
+                        if v == Self.null { rowStmt.bindNull(Int32(k + 1)) } else { rowStmt.bind(Int32(k + 1), v) }
+                    }
+                    rowStmt.bind(Int32(Self.stride + 1), blockID << 16 | Int64(r - first))
+                    try rowStmt.run()
+                }
+            }
+            blockID += 1
+            first = last
+        }
+        nextBlock[part.day] = blockID
+        let s = try store.db.prepare("""
+            UPDATE partitions SET flows = flows + ?, min_time = min(coalesce(min_time, ?), ?),
+              max_time = max(coalesce(max_time, ?), ?) WHERE day = ?
+            """)
+        try s.bind([.int(Int64(count)), .int(part.minTime), .int(part.minTime), .int(part.maxTime), .int(part.maxTime), .int(part.day)])
+        try s.run()
+    }
+
+    private func writeLostEvents() throws {
+        guard !lostEvents.isEmpty else { return }
+        let s = try store.db.prepare("INSERT INTO lost_events(time, node_name, json) VALUES (?, ?, ?)")
+        for e in lostEvents {
+            try s.bind([e.time.map { .int($0) } ?? .null, e.node.map { .text($0) } ?? .null,
+                        .text(String(decoding: e.json, as: UTF8.self))])
+            try s.run()
+        }
+    }
+
+    private func writePositions() throws {
+        guard !positions.isEmpty else { return }
+        let s = try store.db.prepare("""
+            INSERT INTO sources(path, dev, inode, offset, lines, size, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, inode = excluded.inode, offset = excluded.offset,
+              lines = excluded.lines, size = excluded.size, updated = excluded.updated
+            """)
+        let now = Clock.nowNanos()
+        for p in positions.values {
+            try s.bind([.text(p.path), .int(p.device), .int(p.inode), .int(p.offset), .int(p.lines), .int(p.size), .int(now)])
+            try s.run()
+        }
+    }
+}
+
+/// Rows and residuals of one partition in the current batch.
+final class PendingPartition {
+    let day: Int64
+    /// Flat rows: `FlowWriter.stride` column values each, in `Column` order.
+    var rows: [Int64] = []
+    /// Offset of each row's residual in `block`.
+    var blockRows: [Int] = []
+    let block = ByteBuffer(capacity: 1 << 20)
+    var minTime = Int64.max
+    var maxTime = Int64.min
+
+    init(day: Int64) { self.day = day }
+}

@@ -1,0 +1,28 @@
+/// Applies `migrations/NNNN_name.sql` (embedded at build time) in order, recording each.
+enum Migrator {
+    static func migrate(_ db: SQLiteConnection) throws {
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
+            """)
+        let applied = Set(try db.rows("SELECT version FROM schema_migrations").compactMap { $0[0].int })
+        for (name, sql) in EmbeddedMigrations.all {
+            guard let version = Int64(name.prefix { $0.isNumber }) else { continue }
+            if applied.contains(version) { continue }
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                try db.execute(sql)
+                let s = try db.prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)")
+                try s.bind([.int(version), .text(name), .int(Clock.nowNanos())])
+                try s.run()
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw StoreError("migration \(name) failed: \(error)")
+            }
+        }
+    }
+
+    /// Versions this build knows.
+    static var latest: Int64 { EmbeddedMigrations.all.compactMap { Int64($0.name.prefix { $0.isNumber }) }.max() ?? 0 }
+}
