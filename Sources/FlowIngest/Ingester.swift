@@ -1,0 +1,182 @@
+import FlowModel
+import FlowStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How an ingest runs.
+public struct IngestOptions: Sendable {
+    /// Flows per transaction.
+    public var batchSize = 8192
+    /// Keep reading files as they grow, like `tail -F`.
+    public var follow = false
+    /// Append rejected lines, verbatim, to this file.
+    public var rejectsPath: String?
+    /// Drop partitions older than this many nanoseconds (nil: keep everything).
+    public var retention: Int64?
+    /// Print a live progress line to stderr.
+    public var progress = false
+    /// In follow mode, commit pending flows at least this often (seconds).
+    public var commitInterval = 0.2
+    /// In follow mode, wait this long (seconds) when no source has new data.
+    public var pollInterval = 0.05
+    public init() {}
+}
+
+/// What an ingest did.
+public struct IngestSummary: Sendable {
+    public var counts = IngestCounts()
+    public var elapsed: Double = 0
+    public var retentionDroppedFlows: Int64 = 0
+    public var retentionDroppedPartitions = 0
+    /// Sources that could not be read, with the reason.
+    public var failedSources: [String] = []
+    public var interrupted = false
+
+    public var rate: Double { elapsed > 0 ? Double(counts.flows) / elapsed : 0 }
+}
+
+/// Set from a signal handler: finish the batch in flight and stop.
+nonisolated(unsafe) public var ingestStopRequested: sig_atomic_t = 0
+
+/// Reads sources into the store in batches, each committed with the sources' positions.
+public final class Ingester {
+    public let store: FlowStore
+    public let options: IngestOptions
+    public let writer: FlowWriter
+    let processor: LineProcessor
+    private var lastRetention = 0.0
+
+    public init(store: FlowStore, options: IngestOptions) throws {
+        self.store = store
+        self.options = options
+        writer = FlowWriter(store: store)
+        processor = LineProcessor(writer: writer, rejects: try RejectSink(path: options.rejectsPath))
+    }
+
+    /// Installs SIGINT/SIGTERM handlers that ask the ingest to stop after committing.
+    public static func installSignalHandlers() {
+        let handler: @convention(c) (Int32) -> Void = { _ in ingestStopRequested = 1 }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+    }
+
+    /// Ingests every source; in follow mode, until stopped.
+    public func run(sources: [String]) throws -> IngestSummary {
+        var summary = IngestSummary()
+        let started = Clock.monotonic()
+        var readers: [SourceReader] = []
+        try applyRetention(&summary, force: true)
+        for path in sources {
+            do {
+                readers.append(try SourceReader(path: path, store: store))
+            } catch {
+                summary.failedSources.append("\(error)")
+                fputs("flowtrail: \(error)\n", stderr)
+            }
+        }
+        let progress = ProgressLine(enabled: options.progress)
+        if options.follow {
+            try follow(readers, &summary, progress)
+        } else {
+            for reader in readers {
+                do {
+                    while ingestStopRequested == 0 {
+                        _ = try reader.pump(processor, follow: false)
+                        if writer.pendingFlows >= options.batchSize { try commit(readers) }
+                        progress.update(processor.counts, since: started)
+                        if reader.finished { break }
+                    }
+                } catch let e as SourceError {
+                    summary.failedSources.append(e.message)
+                    fputs("flowtrail: \(e.message)\n", stderr)
+                }
+                try commit(readers)
+                reportUnreported(reader)
+                reader.close()
+            }
+        }
+        try commit(readers)
+        try applyRetention(&summary, force: true)
+        progress.finish()
+        processor.rejects.flush()
+        summary.counts = processor.counts
+        summary.elapsed = Clock.monotonic() - started
+        summary.interrupted = ingestStopRequested != 0 && !options.follow
+        return summary
+    }
+
+    private func follow(_ readers: [SourceReader], _ summary: inout IngestSummary, _ progress: ProgressLine) throws {
+        var lastCommit = Clock.monotonic()
+        let started = lastCommit
+        while ingestStopRequested == 0 {
+            var read = 0
+            for reader in readers {
+                do {
+                    read += try reader.pump(processor, follow: true)
+                } catch let e as SourceError {
+                    fputs("flowtrail: \(e.message)\n", stderr)
+                }
+                if writer.pendingFlows >= options.batchSize { try commit(readers); lastCommit = Clock.monotonic() }
+            }
+            let now = Clock.monotonic()
+            if now - lastCommit >= options.commitInterval || (read == 0 && !writer.isEmpty) {
+                try commit(readers)
+                lastCommit = now
+                try applyRetention(&summary, force: false)
+            }
+            progress.update(processor.counts, since: started)
+            if read == 0 {
+                if readers.allSatisfy(\.finished) { break }
+                usleep(UInt32(options.pollInterval * 1_000_000))
+            }
+        }
+    }
+
+    /// Commits the batch with every source's current position.
+    private func commit(_ readers: [SourceReader]) throws {
+        for r in readers { if let p = r.position { writer.setPosition(p) } }
+        try writer.commit()
+    }
+
+    private func applyRetention(_ summary: inout IngestSummary, force: Bool) throws {
+        guard let retention = options.retention else { return }
+        let now = Clock.monotonic()
+        guard force || now - lastRetention > 10 else { return }
+        lastRetention = now
+        let dropped = try store.dropPartitions(before: Clock.nowNanos() - retention)
+        summary.retentionDroppedFlows += dropped.flows
+        summary.retentionDroppedPartitions += dropped.partitions
+    }
+
+    private func reportUnreported(_ reader: SourceReader) {
+        let more = processor.rejects.unreported(reader.name)
+        if more > 0 { fputs("\(reader.name): \(more) more rejected lines not shown\n", stderr) }
+    }
+}
+
+/// The live `flows/s, stored, rejected` line on a terminal.
+final class ProgressLine {
+    let enabled: Bool
+    private var last = 0.0
+    private var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ c: IngestCounts, since start: Double) {
+        guard enabled else { return }
+        let now = Clock.monotonic()
+        guard now - last >= 0.5 else { return }
+        last = now
+        let rate = now > start ? Double(c.flows) / (now - start) : 0
+        fputs("\r\u{1B}[K\(c.flows) flows stored  \(Int(rate)) flows/s  \(c.rejected) rejected", stderr)
+        shown = true
+    }
+
+    func finish() {
+        if shown { fputs("\r\u{1B}[K", stderr) }
+    }
+}

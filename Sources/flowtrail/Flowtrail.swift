@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `flowtrail` command: a Hubble flow-log store and query tool.
+@main
+struct Flowtrail: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flowtrail",
+        abstract: "Keep Cilium Hubble flow history in SQLite and answer questions about it.",
+        subcommands: [IngestCommand.self, StatsCommand.self, ExportCommand.self, GenCommand.self, BenchCommand.self]
+    )
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import FlowModel
+import FlowStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `--db PATH`, defaulting to `$FLOWTRAIL_DB` or `./flowtrail.db`.
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .long, help: "Database file (default: $FLOWTRAIL_DB or ./flowtrail.db).")
+    var db: String?
+
+    var path: String {
+        if let db { return db }
+        if let env = getenv("FLOWTRAIL_DB"), let s = String(validatingCString: env), !s.isEmpty { return s }
+        return "flowtrail.db"
+    }
+
+    /// Opens the store, or exits with a one-line reason.
+    func open(readOnly: Bool = false) throws -> FlowStore {
+        if readOnly, access(path, F_OK) != 0 { fail("no database at \(path) (run `flowtrail ingest` first)") }
+        do {
+            return try FlowStore(path: path, readOnly: readOnly)
+        } catch {
+            fail("\(error)")
+        }
+    }
+}
+
+/// `--since T --until T`: RFC 3339 or a duration before now (`90m`, `2d`).
+struct TimeRangeOptions: ParsableArguments {
+    @Option(help: "Only flows at or after this time: RFC 3339 or a duration before now (90m, 2d).")
+    var since: String?
+    @Option(help: "Only flows before this time: RFC 3339 or a duration before now.")
+    var until: String?
+
+    /// The bounds in UTC nanoseconds.
+    func bounds() throws -> (since: Int64?, until: Int64?) {
+        let now = Clock.nowNanos()
+        func parse(_ text: String?, _ flag: String) throws -> Int64? {
+            guard let text else { return nil }
+            guard let t = DurationText.timeBound(text, now: now) else {
+                throw ValidationError("--\(flag): \"\(text)\" is neither an RFC 3339 time nor a duration such as 90m or 2d")
+            }
+            return t
+        }
+        return (try parse(since, "since"), try parse(until, "until"))
+    }
+}
+
+/// Prints `flowtrail: message` to stderr and exits with status 1.
+func fail(_ message: String, status: Int32 = 1) -> Never {
+    fputs("flowtrail: \(message)\n", stderr)
+    exit(status)
+}
+
+/// Buffered writes to standard output (print() per line is far too slow for millions of lines).
+final class StdoutWriter {
+    private let buffer = ByteBuffer(capacity: 1 << 20)
+
+    func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        buffer.append(bytes)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    func write(_ text: String) {
+        buffer.append(string: text)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    func newline() { buffer.append(0x0A) }
+
+    func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(1, buffer.base + offset, buffer.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { exit(0) }
+                fail("cannot write output: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+        buffer.removeAll()
+    }
+}
+
+/// A number with a fixed count of decimals, without Foundation's `String(format:)`.
+func fixed(_ value: Double, _ decimals: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = Int((value * scale).rounded())
+    let whole = scaled / Int(scale), frac = abs(scaled % Int(scale))
+    guard decimals > 0 else { return "\(whole)" }
+    let digits = String(frac)
+    return "\(whole).\(String(repeating: "0", count: decimals - digits.count))\(digits)"
+}

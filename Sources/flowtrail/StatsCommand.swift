@@ -1,0 +1,21 @@
+import ArgumentParser
+import FlowStore
+
+/// `flowtrail stats`: what the database holds.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Show flows stored, time range, partitions, counts and size.")
+
+    @OptionGroup var database: DatabaseOption
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let store = try database.open(readOnly: true)
+        do {
+            let stats = try StoreStats.read(store)
+            print(json ? stats.json() : stats.text())
+        } catch {
+            fail("\(error)")
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import FlowGen
+import FlowModel
+import FlowStore
+import XCTest
+
+/// A temporary directory removed after the test.
+final class Scratch {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("flowtrail-ingest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+enum Paths {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `flowtrail` executable that `swift test` built next to the tests.
+    static var flowtrail: String {
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("flowtrail").path,
+            Bundle.main.bundleURL.appendingPathComponent("flowtrail").path,
+            packageRoot.appendingPathComponent(".build/debug/flowtrail").path,
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
+    }
+
+    static var fixture: String { packageRoot.appendingPathComponent("Tests/Fixtures/hubble-samples.jsonl").path }
+}
+
+/// Generated canonical lines, deterministic for a seed.
+func generatedLines(_ count: Int, seed: UInt64 = 7, start: Int64 = 1_767_225_600_000_000_000) -> [String] {
+    var options = GeneratorOptions()
+    options.seed = seed
+    options.start = start
+    var g = FlowGenerator(options)
+    return (0..<count).map { _ in g.nextLine() }
+}
+
+/// Runs the flowtrail binary to completion.
+@discardableResult
+func runFlowtrail(_ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: Paths.flowtrail)
+    p.arguments = args
+    var environment = ProcessInfo.processInfo.environment
+    for (k, v) in env { environment[k] = v }
+    p.environment = environment
+    let outPipe = Pipe(), errPipe = Pipe()
+    p.standardOutput = outPipe
+    p.standardError = errPipe
+    let inPipe = Pipe()
+    p.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
+    try p.run()
+    if let stdin {
+        DispatchQueue.global().async {
+            inPipe.fileHandleForWriting.write(stdin)
+            try? inPipe.fileHandleForWriting.close()
+        }
+    }
+    // Read both pipes concurrently so a full pipe never blocks the child.
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    let errData = errBox.data
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+func jsonObject(_ text: Substring) throws -> NSDictionary {
+    try JSONSerialization.jsonObject(with: Data(text.utf8)) as! NSDictionary
+}
+
+/// The flow object of an input line (wrapped or bare).
+func flowObject(_ line: String) throws -> NSDictionary {
+    let o = try jsonObject(Substring(line))
+    return (o["flow"] as? NSDictionary) ?? o
+}
+
+/// Exported flows keyed by uuid, failing on duplicates.
+func exportedByUUID(db: String) throws -> [String: NSDictionary] {
+    let r = try runFlowtrail(["export", "--db", db])
+    XCTAssertEqual(r.status, 0, r.err)
+    var out: [String: NSDictionary] = [:]
+    for line in r.out.split(separator: "\n") {
+        let flow = try jsonObject(line)["flow"] as! NSDictionary
+        let uuid = flow["uuid"] as! String
+        XCTAssertNil(out[uuid], "flow \(uuid) stored twice")
+        out[uuid] = flow
+    }
+    return out
+}
+
+func statsJSON(db: String) throws -> NSDictionary {
+    let r = try runFlowtrail(["stats", "--db", db, "--json"])
+    XCTAssertEqual(r.status, 0, r.err)
+    return try jsonObject(Substring(r.out))
+}
