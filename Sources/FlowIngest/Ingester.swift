@@ -54,6 +54,9 @@ public final class Ingester {
         self.store = store
         self.options = options
         writer = FlowWriter(store: store)
+        // Reading files to their end: overlap decoding with writing. Following: commit in line,
+        // so a flow is on disk as soon as its batch is.
+        writer.pipelined = !options.follow
         processor = LineProcessor(writer: writer, rejects: try RejectSink(path: options.rejectsPath))
     }
 
@@ -100,6 +103,7 @@ public final class Ingester {
             }
         }
         try commit(readers)
+        try writer.flush()
         try applyRetention(&summary, force: true)
         progress.finish()
         processor.rejects.flush()
@@ -147,6 +151,7 @@ public final class Ingester {
         let now = Clock.monotonic()
         guard force || now - lastRetention > 10 else { return }
         lastRetention = now
+        try writer.flush()
         let dropped = try store.dropPartitions(before: Clock.nowNanos() - retention)
         summary.retentionDroppedFlows += dropped.flows
         summary.retentionDroppedPartitions += dropped.partitions

@@ -1,3 +1,4 @@
+import Dispatch
 import FlowModel
 
 /// Collects decoded flows into a batch and commits the batch in one transaction, together
@@ -14,15 +15,21 @@ public final class FlowWriter {
     static let stride = Column.allCases.count
     static let null = Int64.min
 
-    private var pending: [Int64: PendingPartition] = [:]
-    private var lostEvents: [(time: Int64?, node: String?, json: [UInt8])] = []
-    private var counters: [String: Int64] = [:]
-    private var positions: [String: SourcePosition] = [:]
+    /// When true, `commit()` hands the batch to a background thread and returns, so decoding
+    /// the next batch overlaps with writing this one (at most one batch in flight).
+    /// `flush()` waits for it. The store's connection must then be left to the writer.
+    public var pipelined = false
+    private var batch = Batch()
+    private let queue = DispatchQueue(label: "flowtrail.commit")
+    private let inFlight = DispatchSemaphore(value: 1)
+    private var backgroundError: Error?
     private var rowStatements: [Int64: (Statement, Statement)] = [:]
     private var nextBlock: [Int64: Int64] = [:]
+    /// Partitions created by the batch being written.
+    private var newDays: [Int64] = []
     private var broken = false
     /// Flows in the current batch.
-    public private(set) var pendingFlows = 0
+    public var pendingFlows: Int { batch.flows }
     /// Flows committed by this writer.
     public private(set) var committedFlows: Int64 = 0
 
@@ -34,7 +41,7 @@ public final class FlowWriter {
     public func add(_ flow: DecodedFlow) {
         let day = FlowTime.day(flow.time)
         let part: PendingPartition
-        if let p = pending[day] { part = p } else { part = PendingPartition(day: day); pending[day] = part }
+        if let p = batch.partitions[day] { part = p } else { part = PendingPartition(day: day); batch.partitions[day] = part }
         let dict = store.dictionary
         for c in Column.allCases {
             if !flow.has(c) {
@@ -52,66 +59,83 @@ public final class FlowWriter {
         part.block.append(0x0A)
         part.minTime = min(part.minTime, flow.time)
         part.maxTime = max(part.maxTime, flow.time)
-        pendingFlows += 1
+        batch.flows += 1
     }
 
     /// Records a `lost_events` record.
     public func addLostEvent(json: [UInt8], node: String?, time: Int64?) {
-        lostEvents.append((time, node, json))
+        batch.lostEvents.append((time, node, json))
         count("lost_events")
     }
 
     /// Adds to a named counter (rejected lines, non-flow records).
     public func count(_ name: String, _ delta: Int64 = 1) {
-        counters[name, default: 0] += delta
+        batch.counters[name, default: 0] += delta
     }
 
     /// Sets the position to commit for a source.
     public func setPosition(_ p: SourcePosition) {
-        positions[p.path] = p
+        batch.positions[p.path] = p
     }
 
     /// Whether anything waits to be committed.
-    public var isEmpty: Bool { pendingFlows == 0 && lostEvents.isEmpty && counters.isEmpty && positions.isEmpty }
+    public var isEmpty: Bool { batch.isEmpty }
 
-    /// Commits the batch in one transaction.
+    /// Commits the batch in one transaction (in the background when `pipelined`).
     public func commit() throws {
         guard !broken else { throw StoreError("an earlier write failed; restart to resume from the last commit") }
-        guard !isEmpty else { return }
+        guard !batch.isEmpty else { return }
+        let sealed = batch
+        sealed.dictionary = store.dictionary.takeNew()
+        batch = Batch()
+        guard pipelined else { return try write(sealed) }
+        inFlight.wait()
+        if let e = backgroundError {
+            inFlight.signal()
+            throw e
+        }
+        queue.async {
+            do { try self.write(sealed) } catch { self.backgroundError = error }
+            self.inFlight.signal()
+        }
+    }
+
+    /// Commits the batch and waits until everything handed to the background is written.
+    public func flush() throws {
+        try commit()
+        guard pipelined else { return }
+        inFlight.wait()
+        inFlight.signal()
+        if let e = backgroundError { throw e }
+    }
+
+    /// Writes a sealed batch in one transaction.
+    private func write(_ b: Batch) throws {
         let db = store.db
         do {
             try db.execute("BEGIN IMMEDIATE")
-            try writeDictionary()
-            for day in pending.keys.sorted() { try writePartition(pending[day]!) }
-            try writeLostEvents()
-            for (name, delta) in counters { try store.addCounter(name, delta) }
-            try writePositions()
+            try writeDictionary(b.dictionary)
+            for day in b.partitions.keys.sorted() { try writePartition(b.partitions[day]!) }
+            try writeLostEvents(b.lostEvents)
+            for (name, delta) in b.counters { try store.addCounter(name, delta) }
+            try writePositions(b.positions)
             try db.execute("COMMIT")
         } catch {
             try? db.execute("ROLLBACK")
             // The in-memory dictionary and block ids may now name rows that do not exist.
             broken = true
-            store.dictionary.clear()
+            if !pipelined { store.dictionary.clear() }
             if let e = error as? StoreError { throw StoreError(FlowStore.explain(e, path: store.path), code: e.code) }
             throw error
         }
-        committedFlows += Int64(pendingFlows)
-        pending.removeAll(keepingCapacity: true)
-        lostEvents.removeAll()
-        counters.removeAll()
-        positions.removeAll()
-        pendingFlows = 0
+        committedFlows += Int64(b.flows)
         if !newDays.isEmpty {
             newDays.removeAll()
             try store.reloadPartitions()
         }
     }
 
-    /// Partitions created by the current batch.
-    private var newDays: [Int64] = []
-
-    private func writeDictionary() throws {
-        let fresh = store.dictionary.takeNew()
+    private func writeDictionary(_ fresh: [(id: Int64, kind: DictionaryKind, bytes: [UInt8])]) throws {
         guard !fresh.isEmpty else { return }
         let s = try store.db.prepare("INSERT INTO dict(id, kind, value) VALUES (?, ?, ?)")
         for e in fresh {
@@ -180,7 +204,7 @@ public final class FlowWriter {
         try s.run()
     }
 
-    private func writeLostEvents() throws {
+    private func writeLostEvents(_ lostEvents: [(time: Int64?, node: String?, json: [UInt8])]) throws {
         guard !lostEvents.isEmpty else { return }
         let s = try store.db.prepare("INSERT INTO lost_events(time, node_name, json) VALUES (?, ?, ?)")
         for e in lostEvents {
@@ -190,7 +214,7 @@ public final class FlowWriter {
         }
     }
 
-    private func writePositions() throws {
+    private func writePositions(_ positions: [String: SourcePosition]) throws {
         guard !positions.isEmpty else { return }
         let s = try store.db.prepare("""
             INSERT INTO sources(path, dev, inode, offset, lines, size, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -217,4 +241,16 @@ final class PendingPartition {
     var maxTime = Int64.min
 
     init(day: Int64) { self.day = day }
+}
+
+/// Everything one transaction writes.
+final class Batch {
+    var partitions: [Int64: PendingPartition] = [:]
+    var lostEvents: [(time: Int64?, node: String?, json: [UInt8])] = []
+    var counters: [String: Int64] = [:]
+    var positions: [String: SourcePosition] = [:]
+    var dictionary: [(id: Int64, kind: DictionaryKind, bytes: [UInt8])] = []
+    var flows = 0
+
+    var isEmpty: Bool { flows == 0 && lostEvents.isEmpty && counters.isEmpty && positions.isEmpty }
 }

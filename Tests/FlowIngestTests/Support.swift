@@ -43,6 +43,12 @@ func generatedLines(_ count: Int, seed: UInt64 = 7, start: Int64 = 1_767_225_600
 /// Runs the flowtrail binary to completion.
 @discardableResult
 func runFlowtrail(_ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    let r = try runFlowtrailData(args, stdin: stdin, env: env)
+    return (r.status, String(decoding: r.out, as: UTF8.self), r.err)
+}
+
+/// Runs the flowtrail binary to completion; standard output as bytes (exports are large).
+func runFlowtrailData(_ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: Data, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: Paths.flowtrail)
     p.arguments = args
@@ -74,11 +80,20 @@ func runFlowtrail(_ args: [String], stdin: Data? = nil, env: [String: String] = 
     group.wait()
     let errData = errBox.data
     p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    return (p.terminationStatus, outData, String(decoding: errData, as: UTF8.self))
 }
 
 func jsonObject(_ text: Substring) throws -> NSDictionary {
     try JSONSerialization.jsonObject(with: Data(text.utf8)) as! NSDictionary
+}
+
+func jsonObject(_ bytes: Data) throws -> NSDictionary {
+    try JSONSerialization.jsonObject(with: bytes) as! NSDictionary
+}
+
+/// The lines of a byte buffer (splitting a String of hundreds of MB by Character is far too slow).
+func dataLines(_ data: Data) -> [Data] {
+    data.split(separator: UInt8(ascii: "\n")).map { Data($0) }
 }
 
 /// The flow object of an input line (wrapped or bare).
@@ -89,10 +104,10 @@ func flowObject(_ line: String) throws -> NSDictionary {
 
 /// Exported flows keyed by uuid, failing on duplicates.
 func exportedByUUID(db: String) throws -> [String: NSDictionary] {
-    let r = try runFlowtrail(["export", "--db", db])
+    let r = try runFlowtrailData(["export", "--db", db])
     XCTAssertEqual(r.status, 0, r.err)
     var out: [String: NSDictionary] = [:]
-    for line in r.out.split(separator: "\n") {
+    for line in dataLines(r.out) {
         let flow = try jsonObject(line)["flow"] as! NSDictionary
         let uuid = flow["uuid"] as! String
         XCTAssertNil(out[uuid], "flow \(uuid) stored twice")
