@@ -4,6 +4,15 @@
 -- A partition is a pair: f_YYYYMMDD holds one small row per flow (integers and dictionary
 -- ids, indexed for the lookups users make) and b_YYYYMMDD holds the flows' residual JSON in
 -- zstd-compressed blocks of up to 1024 flows; f_*.block = block id * 65536 + index in block.
+--
+-- Why the flow table looks the way it does (measured on 1M generated flows, see
+-- docs/BENCHMARKS.md): each B-tree a row enters costs about 2 us at ingest, so
+--  * the table is clustered by (time, id) WITHOUT ROWID: it is the time index, and every
+--    secondary index ends in (time, id), so "src_ep = ? AND time BETWEEN" is a range scan;
+--  * verdict and match_type indexes are partial: FORWARDED (about 90% of flows) and match type
+--    0 (every flow that is not a policy-verdict event) are not worth an index entry, since a
+--    query for them reads most of the partition anyway. Queries add the partial index's
+--    condition (verdict <> 1, match_type <> 0) so SQLite can use them.
 -- Partition DDL is kept here as templates ({day} is replaced by YYYYMMDD) so that all SQL
 -- schema stays in migrations/.
 
@@ -57,8 +66,8 @@ CREATE TABLE partition_ddl (
 
 INSERT INTO partition_ddl (seq, sql) VALUES
 (1, 'CREATE TABLE "f_{day}" (
-  id INTEGER PRIMARY KEY,
   time INTEGER NOT NULL,
+  id INTEGER NOT NULL,
   verdict INTEGER NOT NULL DEFAULT 0,
   drop_reason INTEGER NOT NULL DEFAULT 0,
   match_type INTEGER NOT NULL DEFAULT 0,
@@ -88,11 +97,11 @@ INSERT INTO partition_ddl (seq, sql) VALUES
   ingress_allowed_by INTEGER,
   egress_denied_by INTEGER,
   ingress_denied_by INTEGER,
-  block INTEGER NOT NULL
-)'),
+  block INTEGER NOT NULL,
+  PRIMARY KEY (time, id)
+) WITHOUT ROWID'),
 (2, 'CREATE TABLE "b_{day}" (id INTEGER PRIMARY KEY, data BLOB NOT NULL)'),
-(3, 'CREATE INDEX "f_{day}_time" ON "f_{day}"(time)'),
-(4, 'CREATE INDEX "f_{day}_src" ON "f_{day}"(src_ep, time)'),
-(5, 'CREATE INDEX "f_{day}_dst" ON "f_{day}"(dst_ep, time)'),
-(6, 'CREATE INDEX "f_{day}_verdict" ON "f_{day}"(verdict, time)'),
-(7, 'CREATE INDEX "f_{day}_match" ON "f_{day}"(match_type, time)');
+(3, 'CREATE INDEX "f_{day}_src" ON "f_{day}"(src_ep)'),
+(4, 'CREATE INDEX "f_{day}_dst" ON "f_{day}"(dst_ep)'),
+(5, 'CREATE INDEX "f_{day}_verdict" ON "f_{day}"(verdict) WHERE verdict <> 1'),
+(6, 'CREATE INDEX "f_{day}_match" ON "f_{day}"(match_type) WHERE match_type <> 0');

@@ -76,12 +76,21 @@ public final class LineProcessor {
     }
 
     /// Processes one line (without `\n`; a trailing `\r` is ignored as whitespace).
+    /// Throws only when the store fails; a bad line is counted and reported, not thrown.
     @inline(__always)
-    public func process(_ line: UnsafeBufferPointer<UInt8>, source: String, lineNumber: Int64) {
+    public func process(_ line: UnsafeBufferPointer<UInt8>, source: String, lineNumber: Int64) throws {
+        let kind: LineKind
         do {
-            switch try decoder.decode(line) {
+            kind = try decoder.decode(line)
+        } catch let e as DecodeError {
+            writer.count("rejected")
+            counts.rejected += 1
+            rejects.reject(source: source, line: lineNumber, bytes: line, error: e)
+            return
+        }
+        switch kind {
             case .flow:
-                writer.add(decoder.flow)
+                try writer.add(decoder.flow)
                 counts.flows += 1
             case .blank:
                 counts.blank += 1
@@ -97,14 +106,6 @@ public final class LineProcessor {
             case .nodeStatus:
                 writer.count("node_status")
                 counts.nodeStatus += 1
-            }
-        } catch let e as DecodeError {
-            writer.count("rejected")
-            counts.rejected += 1
-            rejects.reject(source: source, line: lineNumber, bytes: line, error: e)
-        } catch {
-            writer.count("rejected")
-            counts.rejected += 1
         }
     }
 }

@@ -76,13 +76,13 @@ final class SourceReader {
     func pump(_ processor: LineProcessor, follow: Bool) throws -> Int {
         guard !finished else { return 0 }
         let n = try buffer.fill(from: stream)
-        drainLines(processor)
+        try drainLines(processor)
         if n == 0 {
             if !follow || isStdin || isGzip {
                 // End of a finished input: a last line without a newline still counts.
                 if let rest = buffer.takeRest() {
                     lineNumber += 1
-                    processor.process(rest, source: name, lineNumber: lineNumber)
+                    try processor.process(rest, source: name, lineNumber: lineNumber)
                 }
                 if drainingRotated {
                     try switchToPath()
@@ -97,10 +97,10 @@ final class SourceReader {
     }
 
     @inline(__always)
-    private func drainLines(_ processor: LineProcessor) {
+    private func drainLines(_ processor: LineProcessor) throws {
         while let line = buffer.nextLine() {
             lineNumber += 1
-            processor.process(line, source: name, lineNumber: lineNumber)
+            try processor.process(line, source: name, lineNumber: lineNumber)
         }
     }
 
@@ -126,11 +126,11 @@ final class SourceReader {
 
     /// Reads what is left of a rotated-away file, then opens the new file at the path.
     private func finishOldFile(_ processor: LineProcessor) throws {
-        while try buffer.fill(from: stream) > 0 { drainLines(processor) }
-        drainLines(processor)
+        while try buffer.fill(from: stream) > 0 { try drainLines(processor) }
+        try drainLines(processor)
         if let rest = buffer.takeRest() {
             lineNumber += 1
-            processor.process(rest, source: name, lineNumber: lineNumber)
+            try processor.process(rest, source: name, lineNumber: lineNumber)
         }
         try switchToPath()
     }

@@ -5,21 +5,34 @@ public final class DecodedFlow {
     /// UTC nanoseconds.
     public var time: Int64 = 0
     /// Integer column values, indexed by `Column.rawValue` (0 when absent).
-    public var ints = [Int64](repeating: 0, count: Column.allCases.count)
+    public let ints = UnsafeMutablePointer<Int64>.allocate(capacity: Column.allCases.count)
     /// Bit `Column.rawValue` is set when that column has a value.
     public var present: UInt64 = 0
     /// The flow as canonical protojson, with extracted fields replaced by the placeholder `0`.
     public let residual = ByteBuffer(capacity: 4096)
     /// Text or canonical JSON of dictionary columns, at `sideRanges[column]`.
     public let side = ByteBuffer(capacity: 4096)
-    public var sideRanges = [Range<Int>](repeating: 0..<0, count: Column.allCases.count)
+    let sideRanges = UnsafeMutablePointer<Range<Int>>.allocate(capacity: Column.allCases.count)
+    /// `ByteHash` of a dictionary column's value when the decoder already knows it, else 0.
+    public let sideHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: Column.allCases.count)
 
-    public init() {}
+    public init() {
+        ints.initialize(repeating: 0, count: Column.allCases.count)
+        sideRanges.initialize(repeating: 0..<0, count: Column.allCases.count)
+        sideHashes.initialize(repeating: 0, count: Column.allCases.count)
+    }
+
+    deinit {
+        ints.deallocate()
+        sideRanges.deallocate()
+        sideHashes.deallocate()
+    }
 
     public func reset() {
         time = 0
         present = 0
-        for k in ints.indices { ints[k] = 0 }
+        ints.update(repeating: 0, count: Column.allCases.count)
+        sideHashes.update(repeating: 0, count: Column.allCases.count)
         residual.removeAll()
         side.removeAll()
     }
@@ -28,15 +41,28 @@ public final class DecodedFlow {
     public func has(_ c: Column) -> Bool { present & (1 << UInt64(c.rawValue)) != 0 }
 
     @inline(__always)
-    public func set(_ c: Column, _ v: Int64) {
-        ints[c.rawValue] = v
-        present |= 1 << UInt64(c.rawValue)
+    public func set(_ c: Column, _ v: Int64) { set(c.rawValue, v) }
+
+    @inline(__always)
+    func set(_ c: Int, _ v: Int64) {
+        ints[c] = v
+        present |= 1 << UInt64(c)
     }
 
     @inline(__always)
-    func setSide(_ c: Column, _ r: Range<Int>) {
-        sideRanges[c.rawValue] = r
-        present |= 1 << UInt64(c.rawValue)
+    func setSide(_ c: Column, _ r: Range<Int>) { setSide(c.rawValue, r) }
+
+    @inline(__always)
+    func setSide(_ c: Int, _ r: Range<Int>) {
+        sideRanges[c] = r
+        present |= 1 << UInt64(c)
+    }
+
+    /// The `ByteHash` of a dictionary column's value.
+    @inline(__always)
+    public func sideHash(_ c: Column) -> UInt64 {
+        let h = sideHashes[c.rawValue]
+        return h != 0 ? h : ByteHash.of(sideBytes(c))
     }
 
     /// The dictionary value bytes of a column (valid until the next reset).

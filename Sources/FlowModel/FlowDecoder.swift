@@ -6,6 +6,7 @@
 /// out of the residual into `DecodedFlow.side`. A wrong type anywhere rejects the whole line.
 public final class FlowDecoder {
     public let flow = DecodedFlow()
+    let cache = TranscodeCache()
     /// The raw JSON of a non-flow record (`lost_events` value) from the last line.
     public private(set) var eventJSON: [UInt8] = []
     /// Node name and time of the wrapper, for non-flow records.
@@ -38,8 +39,8 @@ public final class FlowDecoder {
         // Legacy shape: the line is a bare Flow object.
         flow.reset()
         c.i = objectStart
-        var w = Walker(cursor: c, flow: flow)
-        try w.message(FlowSchema.flow, into: flow.residual, depth: 0, top: true)
+        var w = Walker(cursor: c, flow: flow, cache: cache)
+        try w.flowMessage(into: flow.residual, depth: 0)
         c = w.cursor
         guard c.peek() == 0 else { throw c.error("unexpected data after the JSON object") }
         guard flow.has(.time) else { throw DecodeError("flow has no time", column: 1) }
@@ -64,8 +65,8 @@ public final class FlowDecoder {
             case .flow:
                 guard kind == nil else { throw c.error("more than one record in a line") }
                 if c.takeNull() { break }
-                var w = Walker(cursor: c, flow: flow)
-                try w.message(FlowSchema.flow, into: flow.residual, depth: 1, top: true)
+                var w = Walker(cursor: c, flow: flow, cache: cache)
+                try w.flowMessage(into: flow.residual, depth: 1)
                 c = w.cursor
                 kind = .flow
             case .nodeName:
@@ -140,22 +141,41 @@ enum WrapperKey {
 
 /// The schema-driven walk over one Flow object.
 struct Walker {
+    typealias Tag = CompiledSchema.Tag
     var cursor: JSONCursor
     let flow: DecodedFlow
+    let cache: TranscodeCache
+    let schema = CompiledSchema.shared
+
+    init(cursor: JSONCursor, flow: DecodedFlow, cache: TranscodeCache) {
+        self.cursor = cursor
+        self.flow = flow
+        self.cache = cache
+    }
+
+    /// Writes the canonical form of the Flow object at the cursor into `out`.
+    mutating func flowMessage(into out: ByteBuffer, depth: Int) throws {
+        try message(schema.flow, into: out, depth: depth)
+    }
+
+    func name(_ f: CompiledSchema.Field) -> String { schema.string(f.protoStart, f.protoLength) }
 
     /// Writes the canonical form of the object at the cursor into `out`.
-    mutating func message(_ def: MessageDef, into out: ByteBuffer, depth: Int, top: Bool = false) throws {
+    mutating func message(_ m: Int32, into out: ByteBuffer, depth: Int) throws {
         guard depth < JSONLimits.maxDepth else { throw cursor.error("nesting deeper than \(JSONLimits.maxDepth) levels") }
-        guard cursor.peek() == 0x7B else { throw cursor.error("\(def.name): expected an object, found \(cursor.typeName())") }
+        guard cursor.peek() == 0x7B else {
+            let msg = schema.messages[Int(m)]
+            throw cursor.error("\(schema.string(msg.nameStart, msg.nameLength)): expected an object, found \(cursor.typeName())")
+        }
         cursor.i += 1
         out.append(0x7B)
-        var seen: UInt64 = 0
-        var wrote = false
         if cursor.peek() == 0x7D {
             cursor.i += 1
             out.append(0x7D)
             return
         }
+        var seen: UInt64 = 0
+        var wrote = false
         while true {
             cursor.skipSpace()
             let keyAt = cursor.i
@@ -163,16 +183,17 @@ struct Walker {
             try cursor.expect(0x3A, "':'")
             let mark = out.count
             if wrote { out.append(0x2C) }
-            let keyBytes = UnsafeBufferPointer(start: cursor.p + key.start, count: key.end - key.start)
-            if !key.escaped, let f = def.field(keyBytes) {
+            let fi = key.escaped ? -1 : schema.lookup(m, cursor.p + key.start, key.end - key.start)
+            if fi >= 0 {
+                let f = schema.fields[Int(fi)]
                 let bit: UInt64 = 1 << UInt64(f.index)
-                guard seen & bit == 0 else { throw cursor.error("duplicate field \"\(f.protoName)\"", at: keyAt) }
+                guard seen & bit == 0 else { throw cursor.error("duplicate field \"\(name(f))\"", at: keyAt) }
                 seen |= bit
                 out.append(0x22)
-                out.append(f.protoNameBytes)
+                out.append(schema.arena.baseAddress! + Int(f.protoStart), Int(f.protoLength))
                 out.append(0x22)
                 out.append(0x3A)
-                if try field(f, into: out, depth: depth, top: top) { wrote = true } else { out.count = mark }
+                if try field(f, into: out, depth: depth) { wrote = true } else { out.count = mark }
             } else {
                 // Unknown field: kept verbatim so nothing in the input is lost.
                 out.append(cursor.p + key.start - 1, key.end - key.start + 2)
@@ -190,40 +211,69 @@ struct Walker {
     }
 
     /// Writes one known field's value; returns false when it holds its zero value (omitted).
-    mutating func field(_ f: FieldDef, into out: ByteBuffer, depth: Int, top: Bool) throws -> Bool {
+    @inline(__always)
+    mutating func field(_ f: CompiledSchema.Field, into out: ByteBuffer, depth: Int) throws -> Bool {
         if cursor.takeNull() { return false }
-        switch f.storage {
+        if f.presenceColumn >= 0 { flow.set(Int(f.presenceColumn), f.presenceValue) }
+        switch f.place {
         case .time:
             let t = try timestamp(f)
             flow.time = t
-            flow.set(.time, t)
+            flow.set(Column.time.rawValue, t)
             out.append(0x30)
             return true
-        case .dictionary(let col):
-            let start = flow.side.count
+        case .dictionary:
+            let side = flow.side
+            let start = side.count
             let nonZero: Bool
-            if case .string = f.kind {
-                nonZero = try text(f, column: nil, into: flow.side, unescapeTo: true)
+            if f.tag == .string {
+                nonZero = try text(f, column: -1, into: side, unescapeTo: true)
             } else {
-                nonZero = try value(f, f.kind, into: flow.side, depth: depth, keepZero: false)
+                // Seen these exact bytes before? Then they are valid and their canonical form known.
+                cursor.skipSpace()
+                let rawStart = cursor.i
+                if let hit = cache.match(cursor.p + rawStart, available: cursor.n - rawStart) {
+                    cursor.i = rawStart + hit.raw.count
+                    guard !hit.isZero else { return false }
+                    side.append(hit.canonical)
+                    flow.setSide(Int(f.column), start..<side.count)
+                    flow.sideHashes[Int(f.column)] = hit.canonicalHash
+                    out.append(0x30)
+                    return true
+                }
+                try cursor.skipValue(depth: depth + 1)
+                let raw = UnsafeBufferPointer(start: cursor.p + rawStart, count: cursor.i - rawStart)
+                let rawHash = ByteHash.of(raw)
+                if let hit = cache.find(raw, hash: rawHash) {
+                    guard !hit.isZero else { return false }
+                    side.append(hit.canonical)
+                    flow.setSide(Int(f.column), start..<side.count)
+                    flow.sideHashes[Int(f.column)] = hit.canonicalHash
+                    out.append(0x30)
+                    return true
+                }
+                cursor.i = rawStart
+                nonZero = try value(f, f.tag, into: side, depth: depth, keepZero: false, column: -1)
+                cache.remember(raw: raw, hash: rawHash,
+                               canonical: UnsafeBufferPointer(start: side.base + start, count: side.count - start),
+                               isZero: !nonZero)
             }
-            guard nonZero else { flow.side.count = start; return false }
-            flow.setSide(col, start..<flow.side.count)
+            guard nonZero else { side.count = start; return false }
+            flow.setSide(Int(f.column), start..<side.count)
             out.append(0x30)
             return true
-        case .column(let col):
-            if let presence = f.presence { flow.set(presence.column, presence.value) }
-            if case .string = f.kind { return try text(f, column: col, into: out, unescapeTo: false) }
-            return try value(f, f.kind, into: out, depth: depth, keepZero: false, column: col)
+        case .column:
+            if f.tag == .string { return try text(f, column: Int(f.column), into: out, unescapeTo: false) }
+            return try value(f, f.tag, into: out, depth: depth, keepZero: false, column: Int(f.column))
         case .residual:
-            if let presence = f.presence { flow.set(presence.column, presence.value) }
-            return try value(f, f.kind, into: out, depth: depth, keepZero: false)
+            return try value(f, f.tag, into: out, depth: depth, keepZero: false, column: -1)
         }
     }
 
     /// A string value. With `unescapeTo`, the decoded text goes to `out` (dictionary text);
     /// otherwise the JSON string is copied and, for a column, its text is also captured.
-    mutating func text(_ f: FieldDef, column: Column?, into out: ByteBuffer, unescapeTo: Bool) throws -> Bool {
+    @inline(__always)
+    mutating func text(_ f: CompiledSchema.Field, column: Int, into out: ByteBuffer, unescapeTo: Bool) throws -> Bool {
         guard cursor.peek() == 0x22 else { throw typeError(f, "a string") }
         let s = try cursor.string()
         guard s.end > s.start else { return false }
@@ -233,34 +283,35 @@ struct Walker {
             return true
         }
         out.append(cursor.p + s.start - 1, s.end - s.start + 2)
-        if let column {
-            let start = flow.side.count
-            if s.escaped { JSONCursor.unescape(cursor.p, s.start, s.end, into: flow.side) }
-            else { flow.side.append(cursor.p + s.start, s.end - s.start) }
-            flow.setSide(column, start..<flow.side.count)
+        if column >= 0 {
+            let side = flow.side
+            let start = side.count
+            if s.escaped { JSONCursor.unescape(cursor.p, s.start, s.end, into: side) }
+            else { side.append(cursor.p + s.start, s.end - s.start) }
+            flow.setSide(column, start..<side.count)
         }
         return true
     }
 
-    func typeError(_ f: FieldDef, _ expected: String) -> DecodeError {
+    func typeError(_ f: CompiledSchema.Field, _ expected: String) -> DecodeError {
         var c = cursor
-        return cursor.error("\(f.protoName): expected \(expected), found \(c.typeName())")
+        return cursor.error("\(name(f)): expected \(expected), found \(c.typeName())")
     }
 
-    mutating func timestamp(_ f: FieldDef) throws -> Int64 {
+    mutating func timestamp(_ f: CompiledSchema.Field) throws -> Int64 {
         guard cursor.peek() == 0x22 else { throw typeError(f, "an RFC 3339 time string") }
         let at = cursor.i
         let s = try cursor.string()
         guard let t = FlowTime.parse(UnsafeBufferPointer(start: cursor.p + s.start, count: s.end - s.start)) else {
-            throw cursor.error("\(f.protoName): not an RFC 3339 time", at: at)
+            throw cursor.error("\(name(f)): not an RFC 3339 time", at: at)
         }
         return t
     }
 
-    /// Writes a value of `kind`; returns false for a zero value unless `keepZero`.
-    mutating func value(_ f: FieldDef, _ kind: FieldKind, into out: ByteBuffer, depth: Int, keepZero: Bool,
-                        column: Column? = nil) throws -> Bool {
-        switch kind {
+    /// Writes a value of kind `tag`; returns false for a zero value unless `keepZero`.
+    mutating func value(_ f: CompiledSchema.Field, _ tag: Tag, into out: ByteBuffer, depth: Int, keepZero: Bool,
+                        column: Int) throws -> Bool {
+        switch tag {
         case .string:
             guard cursor.peek() == 0x22 else { throw typeError(f, "a string") }
             let s = try cursor.string()
@@ -268,23 +319,24 @@ struct Walker {
             out.append(cursor.p + s.start - 1, s.end - s.start + 2)
             return true
         case .bool, .boolWrapper:
-            guard cursor.peek() == 0x74 || cursor.peek() == 0x66 else { throw typeError(f, "true or false") }
+            let c = cursor.peek()
+            guard c == 0x74 || c == 0x66 else { throw typeError(f, "true or false") }
             let b = try cursor.bool()
-            if let column { flow.set(column, b ? 1 : 0) }
-            if !b, !keepZero, case .bool = kind { return false }
-            out.append(b ? "true" : "false")
+            if column >= 0 { flow.set(column, b ? 1 : 0) }
+            if !b, !keepZero, tag == .bool { return false }
+            if b { out.append("true") } else { out.append("false") }
             return true
         case .int32, .uint32:
             let c = cursor.peek()
             guard c == 0x2D || (c >= 0x30 && c <= 0x39) else { throw typeError(f, "a number") }
             let v = try cursor.integer(allowQuoted: false)
-            if case .uint32 = kind {
-                guard !v.negative, v.magnitude <= UInt64(UInt32.max) else { throw cursor.error("\(f.protoName): out of range for uint32") }
+            if tag == .uint32 {
+                guard !v.negative, v.magnitude <= UInt64(UInt32.max) else { throw cursor.error("\(name(f)): out of range for uint32") }
             } else {
-                guard v.value >= Int64(Int32.min), v.value <= Int64(Int32.max), !(v.magnitude > 0 && v.value == -1 && !v.negative)
-                else { throw cursor.error("\(f.protoName): out of range for int32") }
+                guard v.negative ? v.magnitude <= UInt64(Int32.max) + 1 : v.magnitude <= UInt64(Int32.max)
+                else { throw cursor.error("\(name(f)): out of range for int32") }
             }
-            if let column { flow.set(column, v.value) }
+            if column >= 0 { flow.set(column, v.value) }
             guard keepZero || v.magnitude != 0 else { return false }
             out.append(int: v.value)
             return true
@@ -292,37 +344,39 @@ struct Walker {
             let c = cursor.peek()
             guard c == 0x22 || c == 0x2D || (c >= 0x30 && c <= 0x39) else { throw typeError(f, "an integer or integer string") }
             let v = try cursor.integer(allowQuoted: true)
-            if case .uint64 = kind, v.negative, v.magnitude != 0 { throw cursor.error("\(f.protoName): negative value for uint64") }
+            if tag == .uint64, v.negative, v.magnitude != 0 { throw cursor.error("\(name(f)): negative value for uint64") }
+            if tag == .int64, !v.negative, v.magnitude > UInt64(Int64.max) { throw cursor.error("\(name(f)): out of range for int64") }
             guard keepZero || v.magnitude != 0 else { return false }
             out.append(0x22)
             if v.negative { out.append(int: v.value) } else { out.append(uint: v.magnitude) }
             out.append(0x22)
             return true
-        case .enumeration(let e):
+        case .enumeration:
             let c = cursor.peek()
             let number: Int64
             if c == 0x22 {
                 let at = cursor.i
                 let s = try cursor.string()
-                let name = UnsafeBufferPointer(start: cursor.p + s.start, count: s.end - s.start)
-                guard !s.escaped, let n = e.number(Substring(decoding: name, as: UTF8.self)) else {
-                    throw cursor.error("\(f.protoName): unknown \(e.name) value \"\(String(decoding: name, as: UTF8.self))\"", at: at)
+                guard !s.escaped, let n = schema.enumNumber(f.enumeration, cursor.p + s.start, s.end - s.start) else {
+                    let e = schema.enums[Int(f.enumeration)]
+                    let text = String(decoding: UnsafeBufferPointer(start: cursor.p + s.start, count: s.end - s.start), as: UTF8.self)
+                    throw cursor.error("\(name(f)): unknown \(schema.string(e.nameStart, e.nameLength)) value \"\(text)\"", at: at)
                 }
                 number = n
             } else if c == 0x2D || (c >= 0x30 && c <= 0x39) {
                 let v = try cursor.integer(allowQuoted: false)
-                guard v.value >= Int64(Int32.min), v.value <= Int64(Int32.max), v.negative || v.magnitude <= UInt64(Int32.max) else {
-                    throw cursor.error("\(f.protoName): out of range for an enum")
+                guard v.negative ? v.magnitude <= UInt64(Int32.max) + 1 : v.magnitude <= UInt64(Int32.max) else {
+                    throw cursor.error("\(name(f)): out of range for an enum")
                 }
                 number = v.value
             } else {
                 throw typeError(f, "an enum name or number")
             }
-            if let column { flow.set(column, number) }
+            if column >= 0 { flow.set(column, number) }
             guard keepZero || number != 0 else { return false }
-            if let name = e.nameUTF8(number) {
+            if let (start, length) = schema.enumName(f.enumeration, number) {
                 out.append(0x22)
-                out.append(name)
+                out.append(schema.arena.baseAddress! + Int(start), Int(length))
                 out.append(0x22)
             } else {
                 out.append(int: number)
@@ -336,10 +390,10 @@ struct Walker {
             out.append(tmp)
             out.append(0x22)
             return true
-        case .message(let def):
-            try message(def, into: out, depth: depth + 1)
+        case .message:
+            try message(f.message, into: out, depth: depth + 1)
             return true
-        case .repeated(let element):
+        case .repeated:
             guard cursor.peek() == 0x5B else { throw typeError(f, "an array") }
             cursor.i += 1
             if cursor.peek() == 0x5D { cursor.i += 1; return false }
@@ -348,8 +402,8 @@ struct Walker {
             while true {
                 if !first { out.append(0x2C) }
                 first = false
-                if cursor.takeNull() { throw cursor.error("\(f.protoName): null inside a list") }
-                _ = try value(f, element, into: out, depth: depth + 1, keepZero: true)
+                if cursor.takeNull() { throw cursor.error("\(name(f)): null inside a list") }
+                _ = try value(f, f.elementTag, into: out, depth: depth + 1, keepZero: true, column: -1)
                 let sep = cursor.peek()
                 cursor.i += 1
                 if sep == 0x5D { break }

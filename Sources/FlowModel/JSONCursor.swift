@@ -63,7 +63,19 @@ struct JSONCursor {
         i += 1
         let start = i
         var escaped = false
+        let raw = UnsafeRawPointer(p)
         while i < n {
+            // Eight bytes at a time while none is a quote, a backslash or a control character
+            // (most of a Hubble line is long label strings).
+            while i + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let q = w ^ (0x22 &* ones), b = w ^ (0x5C &* ones)
+                let special = ((q &- ones) & ~q) | ((b &- ones) & ~b) | ((w &- 0x20 &* ones) & ~w)
+                if special & highs != 0 { break }
+                i += 8
+            }
+            guard i < n else { break }
             let c = p[i]
             if c == 0x22 {
                 let end = i

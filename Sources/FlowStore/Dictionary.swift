@@ -26,7 +26,7 @@ public final class DictionaryCache {
     }
 
     private func remember(id: Int64, kind: DictionaryKind, bytes: [UInt8]) {
-        let h = bytes.withUnsafeBufferPointer { Self.hash($0, kind) }
+        let h = bytes.withUnsafeBufferPointer { Self.mix(ByteHash.of($0), kind) }
         if byHash[h] == nil { byHash[h] = id } else { collided[[UInt8(kind.rawValue)] + bytes] = id }
         while values.count <= Int(id) { values.append(nil) }
         values[Int(id)] = (kind, bytes)
@@ -36,7 +36,13 @@ public final class DictionaryCache {
     /// The id of a value, creating an entry when it is new.
     @inline(__always)
     public func id(_ kind: DictionaryKind, _ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
-        let h = Self.hash(bytes, kind)
+        id(kind, bytes, contentHash: ByteHash.of(bytes))
+    }
+
+    /// The id of a value whose `ByteHash` is already known.
+    @inline(__always)
+    public func id(_ kind: DictionaryKind, _ bytes: UnsafeBufferPointer<UInt8>, contentHash: UInt64) -> Int64 {
+        let h = Self.mix(contentHash, kind)
         if let id = byHash[h], let v = values[Int(id)], v.kind == kind, Self.equal(v.bytes, bytes) { return id }
         return slowID(kind, bytes, hash: h)
     }
@@ -83,28 +89,8 @@ public final class DictionaryCache {
     }
 
     @inline(__always)
-    static func hash(_ b: UnsafeBufferPointer<UInt8>, _ kind: DictionaryKind) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(kind.rawValue + 1) ^ UInt64(b.count)
-        guard let base = b.baseAddress else { return h }
-        let raw = UnsafeRawPointer(base)
-        var i = 0
-        let n = b.count
-        while i + 8 <= n {
-            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 32
-            i += 8
-        }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < n {
-            tail |= UInt64(base[i]) << shift
-            shift += 8
-            i += 1
-        }
-        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
-        h ^= h >> 29
-        return h
+    static func mix(_ contentHash: UInt64, _ kind: DictionaryKind) -> UInt64 {
+        (contentHash ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(kind.rawValue))) &* 0xFF51_AFD7_ED55_8CCD
     }
 }
 

@@ -21,7 +21,7 @@ public final class FlowStore {
                 _ = try db.rows("PRAGMA auto_vacuum = INCREMENTAL")
                 let mode = try db.rows("PRAGMA journal_mode = WAL").first?.first?.text ?? ""
                 guard mode.lowercased() == "wal" else { throw StoreError("cannot switch \(path) to WAL mode (got \(mode))") }
-                try db.execute("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
+                try db.execute("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384")
                 try Migrator.migrate(db)
             } else {
                 let version = try db.scalar("SELECT max(version) FROM schema_migrations") ?? 0

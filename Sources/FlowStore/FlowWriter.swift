@@ -25,6 +25,7 @@ public final class FlowWriter {
     private var backgroundError: Error?
     private var rowStatements: [Int64: (Statement, Statement)] = [:]
     private var nextBlock: [Int64: Int64] = [:]
+    private var nextRow: [Int64: Int64] = [:]
     /// Partitions created by the batch being written.
     private var newDays: [Int64] = []
     private var broken = false
@@ -38,7 +39,7 @@ public final class FlowWriter {
     }
 
     /// Adds a decoded flow to the batch.
-    public func add(_ flow: DecodedFlow) {
+    public func add(_ flow: DecodedFlow) throws {
         let day = FlowTime.day(flow.time)
         let part: PendingPartition
         if let p = batch.partitions[day] { part = p } else { part = PendingPartition(day: day); batch.partitions[day] = part }
@@ -47,16 +48,17 @@ public final class FlowWriter {
             if !flow.has(c) {
                 part.rows.append(c.nullable ? Self.null : 0)
             } else if let kind = c.dictionary {
-                part.rows.append(dict.id(kind, flow.sideBytes(c)))
+                part.rows.append(dict.id(kind, flow.sideBytes(c), contentHash: flow.sideHash(c)))
             } else if c == .time {
                 part.rows.append(flow.time)
             } else {
                 part.rows.append(flow.ints[c.rawValue])
             }
         }
-        part.blockRows.append(part.block.count)
         part.block.append(flow.residual.bytes)
         part.block.append(0x0A)
+        part.rowCount += 1
+        if part.rowCount % Self.blockSize == 0 { try part.sealBlock(codec) }
         part.minTime = min(part.minTime, flow.time)
         part.maxTime = max(part.maxTime, flow.time)
         batch.flows += 1
@@ -87,6 +89,9 @@ public final class FlowWriter {
         guard !batch.isEmpty else { return }
         let sealed = batch
         sealed.dictionary = store.dictionary.takeNew()
+        // Compress the last, partly filled blocks here, on the decoding side: the writing side
+        // (SQLite) is the busier of the two threads.
+        for part in sealed.partitions.values { try part.sealBlock(codec) }
         batch = Batch()
         guard pipelined else { return try write(sealed) }
         inFlight.wait()
@@ -155,8 +160,8 @@ public final class FlowWriter {
             newDays.append(day)
         }
         let columns = Column.allCases.map(\.sqlName).joined(separator: ", ")
-        let marks = Array(repeating: "?", count: Self.stride + 1).joined(separator: ", ")
-        let rows = try store.db.prepare("INSERT INTO \"\(FlowStore.flowTable(day))\" (\(columns), block) VALUES (\(marks))")
+        let marks = Array(repeating: "?", count: Self.stride + 2).joined(separator: ", ")
+        let rows = try store.db.prepare("INSERT INTO \"\(FlowStore.flowTable(day))\" (\(columns), block, id) VALUES (\(marks))")
         let blocks = try store.db.prepare("INSERT INTO \"\(FlowStore.blockTable(day))\" (id, data) VALUES (?, ?)")
         rowStatements[day] = (rows, blocks)
         return (rows, blocks)
@@ -170,32 +175,38 @@ public final class FlowWriter {
         } else {
             blockID = (try store.db.scalar("SELECT max(id) FROM \"\(FlowStore.blockTable(part.day))\"") ?? 0) + 1
         }
-        // Residuals were appended in row order; cut them into blocks of `blockSize`.
-        let count = part.blockRows.count
-        var first = 0
-        while first < count {
-            let last = min(first + Self.blockSize, count)
-            let start = part.blockRows[first]
-            let end = last < count ? part.blockRows[last] : part.block.count
-            let compressed = try codec.compress(UnsafeBufferPointer(start: part.block.base + start, count: end - start))
-            blockStmt.bind(1, blockID)
-            blockStmt.bind(2, blob: compressed)
-            try blockStmt.run()
-            try part.rows.withUnsafeBufferPointer { rows in
-                for r in first..<last {
-                    let base = r * Self.stride
-                    for k in 0..<Self.stride {
-                        let v = rows[base + k]
-                        if v == Self.null { rowStmt.bindNull(Int32(k + 1)) } else { rowStmt.bind(Int32(k + 1), v) }
-                    }
-                    rowStmt.bind(Int32(Self.stride + 1), blockID << 16 | Int64(r - first))
-                    try rowStmt.run()
-                }
-            }
-            blockID += 1
-            first = last
+        // Row ids only break ties between flows of the same nanosecond. Rows are never deleted
+        // one by one (retention drops partitions), so the partition's flow count gives the next.
+        var rowID: Int64
+        if let r = nextRow[part.day] {
+            rowID = r
+        } else {
+            rowID = (try store.db.scalar("SELECT flows FROM partitions WHERE day = ?", [.int(part.day)]) ?? 0) + 1
         }
+        // Row r of the batch is entry r % blockSize of the batch's block r / blockSize.
+        for block in part.sealed {
+            blockStmt.bind(1, blockID + Int64(block.index))
+            block.data.withUnsafeBytes { blockStmt.bind(2, blob: $0) }
+            try blockStmt.run()
+        }
+        let count = part.rowCount
+        try part.rows.withUnsafeBufferPointer { rows in
+            for r in 0..<count {
+                let base = r * Self.stride
+                for k in 0..<Self.stride {
+                    let v = rows[base + k]
+                    if v == Self.null { rowStmt.bindNull(Int32(k + 1)) } else { rowStmt.bind(Int32(k + 1), v) }
+                }
+                let ref = (blockID + Int64(r / Self.blockSize)) << 16 | Int64(r % Self.blockSize)
+                rowStmt.bind(Int32(Self.stride + 1), ref)
+                rowStmt.bind(Int32(Self.stride + 2), rowID)
+                rowID += 1
+                try rowStmt.run()
+            }
+        }
+        blockID += Int64(part.sealed.count)
         nextBlock[part.day] = blockID
+        nextRow[part.day] = rowID
         let s = try store.db.prepare("""
             UPDATE partitions SET flows = flows + ?, min_time = min(coalesce(min_time, ?), ?),
               max_time = max(coalesce(max_time, ?), ?) WHERE day = ?
@@ -234,13 +245,23 @@ final class PendingPartition {
     let day: Int64
     /// Flat rows: `FlowWriter.stride` column values each, in `Column` order.
     var rows: [Int64] = []
-    /// Offset of each row's residual in `block`.
-    var blockRows: [Int] = []
+    var rowCount = 0
+    /// Residuals of the open block, newline-separated.
     let block = ByteBuffer(capacity: 1 << 20)
+    /// Compressed blocks, in row order.
+    var sealed: [(index: Int, data: [UInt8])] = []
     var minTime = Int64.max
     var maxTime = Int64.min
 
     init(day: Int64) { self.day = day }
+
+    /// Compresses the open block (if it holds anything) and starts a new one.
+    func sealBlock(_ codec: BlockCodec) throws {
+        guard block.count > 0 else { return }
+        let compressed = try codec.compress(block.bytes)
+        sealed.append((sealed.count, Array(compressed.bindMemory(to: UInt8.self))))
+        block.removeAll()
+    }
 }
 
 /// Everything one transaction writes.

@@ -45,35 +45,35 @@ final class CrashAndFollowTests: XCTestCase {
         let count = 200_000
         let lines = generatedLines(count, seed: 23)
         let file = s.path("big.jsonl")
-        var text = lines.joined(separator: "\n") + "\n"
-        text += "garbage line\n"
-        try text.write(toFile: file, atomically: false, encoding: .utf8)
+        try (lines.joined(separator: "\n") + "\ngarbage line\n").write(toFile: file, atomically: false, encoding: .utf8)
         let db = s.path("k.db")
         var rng = TestRandom(state: 2026)
-        var kills = 0
-        for _ in 0..<4 {
+        var midIngestKills = 0
+        var stored: [Int] = []
+        // Kill at random moments until three kills have landed mid-ingest (or the input is done).
+        for _ in 0..<12 where midIngestKills < 3 {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Paths.flowtrail)
-            p.arguments = ["ingest", "--db", db, "--batch-size", "1500", file]
+            p.arguments = ["ingest", "--db", db, "--batch-size", "700", file]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            usleep(UInt32(200_000 + rng.unit() * 1_500_000))
-            if p.isRunning {
-                kill(p.processIdentifier, SIGKILL)
-                kills += 1
-            }
+            usleep(UInt32(100_000 + rng.unit() * 900_000))
+            let running = p.isRunning
+            if running { kill(p.processIdentifier, SIGKILL) }
             p.waitUntilExit()
+            let now = storedFlows(db)
+            if running && now < count { midIngestKills += 1 }
+            stored.append(now)
         }
-        let before = storedFlows(db)
-        XCTAssertLessThan(before, count, "at least one kill should land mid-ingest (stored \(before))")
+        XCTAssertGreaterThanOrEqual(midIngestKills, 1, "kills should land mid-ingest; stored after each run: \(stored)")
+        XCTAssertEqual(stored, stored.sorted(), "each run resumes where the last commit ended")
         let r = try runFlowtrail(["ingest", "--db", db, file])
         XCTAssertEqual(r.status, 0, r.err)
         let exported = try exportedByUUID(db: db)
-        XCTAssertEqual(exported.count, count, "after \(kills) kills")
+        XCTAssertEqual(exported.count, count, "after \(midIngestKills) kills mid-ingest; stored after each: \(stored)")
         XCTAssertEqual(storedFlows(db), count)
-        let expected = Set(try lines.map { try flowObject($0)["uuid"] as! String })
-        XCTAssertEqual(Set(exported.keys), expected)
+        for line in lines { try assertSameFlow(exported[uuid(of: Data(line.utf8))!], line) }
     }
 
     func testFollowAppendsRotationsAndTruncationsLandOnceWithinASecond() throws {
@@ -130,8 +130,7 @@ final class CrashAndFollowTests: XCTestCase {
         XCTAssertEqual(p.terminationStatus, 0)
         let exported = try exportedByUUID(db: db)
         XCTAssertEqual(exported.count, 211)
-        let expected = Set(try lines[0..<211].map { try flowObject($0)["uuid"] as! String })
-        XCTAssertEqual(Set(exported.keys), expected)
+        for line in lines[0..<211] { try assertSameFlow(exported[uuid(of: Data(line.utf8))!], line) }
     }
 
     func testRestartAfterRotationWhileStoppedFinishesTheOldFile() throws {
@@ -149,5 +148,6 @@ final class CrashAndFollowTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         let exported = try exportedByUUID(db: db)
         XCTAssertEqual(exported.count, 300)
+        for line in lines { try assertSameFlow(exported[uuid(of: Data(line.utf8))!], line) }
     }
 }

@@ -34,7 +34,7 @@ func write(_ lines: [String], to store: FlowStore, commitEvery: Int = 1000) thro
         var bytes = Array(line.utf8)
         let kind = try bytes.withUnsafeMutableBufferPointer { try decoder.decode(UnsafeBufferPointer($0)) }
         if kind == .flow {
-            writer.add(decoder.flow)
+            try writer.add(decoder.flow)
             flows += 1
             if writer.pendingFlows >= commitEvery { try writer.commit() }
         }
