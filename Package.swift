@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
 
         // Flow model: field catalog, proto schema, byte-level decoder, canonical JSON.
         .target(name: "FlowModel", swiftSettings: optimised),
@@ -34,7 +35,7 @@ let package = Package(
         // SQLite store: migrations, partitions, dictionaries, compressed residual blocks.
         .target(
             name: "FlowStore",
-            dependencies: ["FlowModel", "CSQLite", "CZstd"],
+            dependencies: ["FlowModel", "CSQLite", "CSQLiteTuning", "CZstd"],
             swiftSettings: optimised,
             plugins: ["EmbedMigrations"]
         ),

@@ -233,9 +233,9 @@ struct Walker {
                 cursor.skipSpace()
                 let rawStart = cursor.i
                 if let hit = cache.match(cursor.p + rawStart, available: cursor.n - rawStart) {
-                    cursor.i = rawStart + hit.raw.count
+                    cursor.i = rawStart + hit.rawCount
                     guard !hit.isZero else { return false }
-                    side.append(hit.canonical)
+                    side.append(cache.canonical(hit))
                     flow.setSide(Int(f.column), start..<side.count)
                     flow.sideHashes[Int(f.column)] = hit.canonicalHash
                     out.append(0x30)
@@ -246,7 +246,7 @@ struct Walker {
                 let rawHash = ByteHash.of(raw)
                 if let hit = cache.find(raw, hash: rawHash) {
                     guard !hit.isZero else { return false }
-                    side.append(hit.canonical)
+                    side.append(cache.canonical(hit))
                     flow.setSide(Int(f.column), start..<side.count)
                     flow.sideHashes[Int(f.column)] = hit.canonicalHash
                     out.append(0x30)

@@ -4,22 +4,30 @@
 /// lines. Once one raw form has been validated and canonicalised, the same bytes need only be
 /// found (a syntax skip, a hash and a compare) and the stored canonical bytes copied.
 final class TranscodeCache {
+    /// A remembered value: its raw and canonical bytes live in `arena` (no reference counting
+    /// on the hot path).
     struct Entry {
-        var raw: [UInt8]
-        var canonical: [UInt8]
+        var rawStart: Int, rawCount: Int
+        var canonicalStart: Int, canonicalCount: Int
         var canonicalHash: UInt64
         var isZero: Bool
     }
 
     private var entries: [Entry] = []
+    private let arena = ByteBuffer(capacity: 1 << 20)
     private var byRawHash: [UInt64: Int] = [:]
     /// Entries by the hash of their first `prefixLength` bytes: lets the decoder recognise a
     /// known value at the cursor without scanning it first (a memcmp instead of a JSON skip).
     private var byPrefix: [UInt64: [Int]] = [:]
-    private var bytes = 0
     static let prefixLength = 48
     /// Bound on remembered bytes; the cache starts over past it (a new cluster, say).
     static let limit = 64 << 20
+
+    /// The canonical bytes of an entry, valid until the next `remember`.
+    @inline(__always)
+    func canonical(_ e: Entry) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: arena.base + e.canonicalStart, count: e.canonicalCount)
+    }
 
     /// A known value that the bytes at `p` (with `available` bytes left in the line) start with.
     @inline(__always)
@@ -29,8 +37,7 @@ final class TranscodeCache {
         else { return nil }
         for k in candidates {
             let e = entries[k]
-            if e.raw.count <= available,
-               e.raw.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p, $0.count) == 0 }) { return e }
+            if e.rawCount <= available, memcmp(arena.base + e.rawStart, p, e.rawCount) == 0 { return e }
         }
         return nil
     }
@@ -40,27 +47,29 @@ final class TranscodeCache {
     func find(_ raw: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Entry? {
         guard let k = byRawHash[hash] else { return nil }
         let e = entries[k]
-        guard e.raw.count == raw.count,
-              e.raw.withUnsafeBufferPointer({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) else { return nil }
+        guard e.rawCount == raw.count, memcmp(arena.base + e.rawStart, raw.baseAddress!, raw.count) == 0 else { return nil }
         return e
     }
 
     func remember(raw: UnsafeBufferPointer<UInt8>, hash: UInt64, canonical: UnsafeBufferPointer<UInt8>, isZero: Bool) {
-        if bytes > Self.limit {
+        if arena.count > Self.limit {
             entries.removeAll(keepingCapacity: true)
             byRawHash.removeAll(keepingCapacity: true)
             byPrefix.removeAll(keepingCapacity: true)
-            bytes = 0
+            arena.removeAll()
         }
-        guard byRawHash[hash] == nil else { return }  // a colliding value just is not cached
+        guard byRawHash[hash] == nil, raw.count > 0 else { return }  // a colliding value just is not cached
         let k = entries.count
-        entries.append(Entry(raw: Array(raw), canonical: Array(canonical),
-                             canonicalHash: ByteHash.of(canonical), isZero: isZero))
+        let rawStart = arena.count
+        arena.append(raw)
+        let canonicalStart = arena.count
+        arena.append(canonical)
+        entries.append(Entry(rawStart: rawStart, rawCount: raw.count, canonicalStart: canonicalStart,
+                             canonicalCount: canonical.count, canonicalHash: ByteHash.of(canonical), isZero: isZero))
         byRawHash[hash] = k
         if raw.count >= Self.prefixLength {
             byPrefix[ByteHash.of(UnsafeBufferPointer(rebasing: raw[0..<Self.prefixLength])), default: []].append(k)
         }
-        bytes += raw.count * 2 + 64
     }
 }
 

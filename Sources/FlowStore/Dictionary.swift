@@ -8,8 +8,9 @@ public final class DictionaryCache {
     private var byHash: [UInt64: Int64] = [:]
     /// Values whose 64-bit hash collided with another value's (practically never).
     private var collided: [[UInt8]: Int64] = [:]
-    /// Indexed by id (ids are dense from 1).
-    private var values: [(kind: DictionaryKind, bytes: [UInt8])?] = [nil]
+    /// Where each id's bytes are in `arena`, indexed by id (ids are dense from 1; kind 0: none).
+    private var slots: [(kind: Int, start: Int, count: Int)] = [(0, 0, 0)]
+    private let arena = ByteBuffer(capacity: 1 << 16)
     public private(set) var nextID: Int64 = 1
     /// Entries created since the last `takeNew()`, to be inserted with the batch.
     private var fresh: [(id: Int64, kind: DictionaryKind, bytes: [UInt8])] = []
@@ -28,8 +29,9 @@ public final class DictionaryCache {
     private func remember(id: Int64, kind: DictionaryKind, bytes: [UInt8]) {
         let h = bytes.withUnsafeBufferPointer { Self.mix(ByteHash.of($0), kind) }
         if byHash[h] == nil { byHash[h] = id } else { collided[[UInt8(kind.rawValue)] + bytes] = id }
-        while values.count <= Int(id) { values.append(nil) }
-        values[Int(id)] = (kind, bytes)
+        while slots.count <= Int(id) { slots.append((0, 0, 0)) }
+        slots[Int(id)] = (kind.rawValue, arena.count, bytes.count)
+        arena.append(bytes)
         nextID = max(nextID, id + 1)
     }
 
@@ -43,7 +45,11 @@ public final class DictionaryCache {
     @inline(__always)
     public func id(_ kind: DictionaryKind, _ bytes: UnsafeBufferPointer<UInt8>, contentHash: UInt64) -> Int64 {
         let h = Self.mix(contentHash, kind)
-        if let id = byHash[h], let v = values[Int(id)], v.kind == kind, Self.equal(v.bytes, bytes) { return id }
+        if let id = byHash[h] {
+            let v = slots[Int(id)]
+            if v.kind == kind.rawValue, v.count == bytes.count,
+               bytes.isEmpty || memcmp(arena.base + v.start, bytes.baseAddress!, v.count) == 0 { return id }
+        }
         return slowID(kind, bytes, hash: h)
     }
 
@@ -59,13 +65,16 @@ public final class DictionaryCache {
 
     /// The stored bytes of an id.
     public func value(_ id: Int64) -> [UInt8]? {
-        id > 0 && id < values.count ? values[Int(id)]?.bytes : nil
+        guard id > 0, id < slots.count else { return nil }
+        let v = slots[Int(id)]
+        return v.kind == 0 ? nil : Array(UnsafeBufferPointer(start: arena.base + v.start, count: v.count))
     }
 
     /// All ids of one kind whose value satisfies a test (dictionaries are small).
-    public func ids(_ kind: DictionaryKind, where test: ([UInt8]) -> Bool) -> [Int64] {
-        values.indices.compactMap { i in
-            guard let v = values[i], v.kind == kind, test(v.bytes) else { return nil }
+    public func ids(_ kind: DictionaryKind, where test: (UnsafeBufferPointer<UInt8>) -> Bool) -> [Int64] {
+        slots.indices.compactMap { i in
+            let v = slots[i]
+            guard v.kind == kind.rawValue, test(UnsafeBufferPointer(start: arena.base + v.start, count: v.count)) else { return nil }
             return Int64(i)
         }
     }
@@ -78,14 +87,7 @@ public final class DictionaryCache {
 
     /// Forgets everything (after a failed transaction) so the next load starts clean.
     func clear() {
-        byHash = [:]; collided = [:]; values = [nil]; fresh = []; nextID = 1
-    }
-
-    @inline(__always)
-    static func equal(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard a.count == b.count else { return false }
-        if b.isEmpty { return true }
-        return a.withUnsafeBufferPointer { memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }
+        byHash = [:]; collided = [:]; slots = [(0, 0, 0)]; arena.removeAll(); fresh = []; nextID = 1
     }
 
     @inline(__always)

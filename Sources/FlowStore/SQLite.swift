@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLiteTuning
 
 /// A failure reported by SQLite or by the store, with a message fit for one line of output.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
@@ -23,8 +24,12 @@ public final class SQLiteConnection {
     let handle: OpaquePointer
     public let path: String
 
+    /// Process-wide settings, applied once before the first connection.
+    private static let configured: Int32 = flowtrail_sqlite_configure()
+
     /// Opens (and with `create`, creates) a database file.
     public init(path: String, readOnly: Bool = false, create: Bool = true) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX
         flags |= readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
