@@ -16,12 +16,12 @@ public final class FlowWriter {
     static let null = Int64.min
 
     /// When true, `commit()` hands the batch to a background thread and returns, so decoding
-    /// the next batch overlaps with writing this one (at most one batch in flight).
+    /// the next batch overlaps with writing this one (at most two batches waiting).
     /// `flush()` waits for it. The store's connection must then be left to the writer.
     public var pipelined = false
     private var batch = Batch()
     private let queue = DispatchQueue(label: "flowtrail.commit")
-    private let inFlight = DispatchSemaphore(value: 1)
+    private let inFlight = DispatchSemaphore(value: 2)
     private var backgroundError: Error?
     private var rowStatements: [Int64: (Statement, Statement)] = [:]
     private var nextBlock: [Int64: Int64] = [:]
@@ -109,8 +109,7 @@ public final class FlowWriter {
     public func flush() throws {
         try commit()
         guard pipelined else { return }
-        inFlight.wait()
-        inFlight.signal()
+        queue.sync {}  // the queue is serial: this returns once every handed-off batch is written
         if let e = backgroundError { throw e }
     }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import FlowGen
+import FlowModel
 import FlowStore
 
 /// `flowtrail bench`: measured runs whose numbers go into docs/BENCHMARKS.md.
@@ -48,9 +50,11 @@ struct IngestBench: ParsableCommand {
         report("flowtrail ingest", seconds: ours.seconds, flows: flows, bytes: ourBytes, rssKB: ours.maxRSSKB)
 
         if second > 0 {
-            let more = "\(dir)/gen-\(second)-later.jsonl"
+            // The next flows in time, so they land in the same (already large) day partition.
+            let start = FlowTime.format(GeneratorOptions().start + Int64(flows) * 1_000_000)
+            let more = "\(dir)/gen-\(second)-after-\(flows).jsonl"
             if !FileManager.default.fileExists(atPath: more) {
-                try shell("\(q(me)) gen --count \(second) --seed 2 --start 2026-03-01T00:00:00Z > \(q(more))")
+                try shell("\(q(me)) gen --count \(second) --seed 2 --start \(start) > \(q(more))")
             }
             let emptyDB = "\(dir)/flowtrail-empty.db"
             removeDatabase(emptyDB)
