@@ -1,12 +1,16 @@
 /// Applies `migrations/NNNN_name.sql` (embedded at build time) in order, recording each.
-enum Migrator {
-    static func migrate(_ db: SQLiteConnection) throws {
+public enum Migrator {
+    /// The migrations built into this binary, in order.
+    public static var embedded: [(name: String, sql: String)] { EmbeddedMigrations.all }
+
+    /// Applies the migrations that `db` has not recorded yet, each in its own transaction.
+    public static func migrate(_ db: SQLiteConnection, migrations: [(name: String, sql: String)] = embedded) throws {
         try db.execute("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
               version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
             """)
         let applied = Set(try db.rows("SELECT version FROM schema_migrations").compactMap { $0[0].int })
-        for (name, sql) in EmbeddedMigrations.all {
+        for (name, sql) in migrations.sorted(by: { $0.name < $1.name }) {
             guard let version = Int64(name.prefix { $0.isNumber }) else { continue }
             if applied.contains(version) { continue }
             try db.execute("BEGIN IMMEDIATE")

@@ -149,3 +149,35 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(stats["last_time"] as? String, "2026-02-24T08:47:58.042012383Z")
     }
 }
+
+final class MigrationTests: XCTestCase {
+    func testMigrationsAreAppliedInOrderOnceAndRecorded() throws {
+        let dir = try TempDir()
+        let path = dir.path("old.db")
+        // A database made by this version…
+        let store = try FlowStore(path: path)
+        try write(try fixtureLines(), to: store)
+        // …opened by a later version with one more migration: it upgrades in place.
+        let next = Migrator.embedded + [(name: "0002_flow_notes", sql: """
+            CREATE TABLE flow_notes (uuid TEXT PRIMARY KEY, note TEXT NOT NULL);
+            INSERT INTO flow_notes VALUES ('c938628b-0c3a-4440-9ecd-3e3ca00d3a16', 'seen in a test');
+            """)]
+        try Migrator.migrate(store.db, migrations: next)
+        try Migrator.migrate(store.db, migrations: next)  // a second open applies nothing again
+        let applied = try store.db.rows("SELECT version, name FROM schema_migrations ORDER BY version")
+        XCTAssertEqual(applied.map { $0[1].text }, ["0001_initial", "0002_flow_notes"])
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM flow_notes"), 1)
+        XCTAssertEqual(try exportAll(store).count, 12, "stored flows survive the upgrade")
+    }
+
+    func testAFailingMigrationLeavesTheDatabaseAsItWas() throws {
+        let dir = try TempDir()
+        let store = try FlowStore(path: dir.path("a.db"))
+        let broken = Migrator.embedded + [(name: "0002_broken", sql: "CREATE TABLE x (a INTEGER); THIS IS NOT SQL;")]
+        XCTAssertThrowsError(try Migrator.migrate(store.db, migrations: broken)) { error in
+            XCTAssertTrue("\(error)".contains("0002_broken"), "\(error)")
+        }
+        XCTAssertEqual(try store.db.scalar("SELECT max(version) FROM schema_migrations"), 1)
+        XCTAssertNil(try store.db.scalar("SELECT 1 FROM sqlite_master WHERE name = 'x'"))
+    }
+}
