@@ -85,6 +85,7 @@ public final class FlowWriter {
 
     /// Commits the batch in one transaction (in the background when `pipelined`).
     public func commit() throws {
+        if let e = backgroundError { throw e }
         guard !broken else { throw StoreError("an earlier write failed; restart to resume from the last commit") }
         guard !batch.isEmpty else { return }
         let sealed = batch

@@ -135,3 +135,58 @@ final class IngestFileTests: XCTestCase {
     }
 }
 
+
+final class DiskFullTests: XCTestCase {
+    /// A database on a 3 MB tmpfs: ingest stops with a one-line reason, keeps only whole
+    /// batches, and a later run with room resumes exactly where the last commit ended.
+    func testDiskFullStopsCleanlyAndResumesExactlyOnce() throws {
+        let s = try Scratch()
+        let mountPoint = s.path("tiny")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=3M", "tmpfs", mountPoint]
+        mount.standardError = FileHandle.nullDevice
+        try mount.run()
+        mount.waitUntilExit()
+        guard mount.terminationStatus == 0 else { throw XCTSkip("cannot mount a tmpfs here (needs root)") }
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [mountPoint]
+            try? umount.run()
+            umount.waitUntilExit()
+        }
+        let lines = generatedLines(20_000, seed: 3)
+        let file = s.path("in.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        let db = mountPoint + "/full.db"
+        let r = try runFlowtrail(["ingest", "--db", db, "--batch-size", "1000", file])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("disk full"), r.err)
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+        let partial = storedFlows(db)
+        XCTAssertGreaterThan(partial, 0)
+        XCTAssertLessThan(partial, 20_000)
+        // Only whole batches are stored: the committed position is exactly after the stored lines.
+        let store = try FlowStore(path: db, readOnly: true)
+        let position = try XCTUnwrap(try store.position(of: SourceReaderPath.absolute(file)))
+        XCTAssertEqual(Int(position.lines), partial)
+        XCTAssertEqual(Int(position.offset), lines[0..<partial].reduce(0) { $0 + $1.utf8.count + 1 })
+        // Move the database somewhere with room and finish the job.
+        let roomy = s.path("roomy.db")
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: db + suffix) {
+            try FileManager.default.copyItem(atPath: db + suffix, toPath: roomy + suffix)
+        }
+        XCTAssertEqual(try runFlowtrail(["ingest", "--db", roomy, file]).status, 0)
+        let exported = try exportedByUUID(db: roomy)
+        XCTAssertEqual(exported.count, 20_000)
+    }
+}
+
+enum SourceReaderPath {
+    /// The key flowtrail stores a source's position under: its resolved absolute path.
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+    }
+}
