@@ -98,7 +98,7 @@ struct CompiledSchema {
                 let (start, length) = intern(v.name)
                 let slot = Int32(enumValueList.count)
                 enumValueList.append((start, length, v.number))
-                var h = Int(truncatingIfNeeded: KeyHash.of(Array(v.name.utf8))) & (size - 1)
+                var h = Int(truncatingIfNeeded: CompiledSchema.hash(v.name)) & (size - 1)
                 while tableList[Int(tableStart) + h] != -1 { h = (h + 1) & (size - 1) }
                 tableList[Int(tableStart) + h] = slot
                 if v.number >= 0, v.number < CompiledSchema.numberedLimit, enumNameList[nameBase + Int(v.number)].0 == -1 {
@@ -170,7 +170,7 @@ struct CompiledSchema {
             tableList.append(contentsOf: repeatElement(-1, count: size))
             for (k, f) in def.fields.enumerated() {
                 for name in Set([f.protoName, f.camelName]) {
-                    var h = Int(truncatingIfNeeded: KeyHash.of(Array(name.utf8))) & (size - 1)
+                    var h = Int(truncatingIfNeeded: CompiledSchema.hash(name)) & (size - 1)
                     while tableList[Int(tableStart) + h] != -1 { h = (h + 1) & (size - 1) }
                     tableList[Int(tableStart) + h] = first + Int32(k)
                 }
@@ -213,6 +213,13 @@ struct CompiledSchema {
         }
     }
 
+    /// The field of the Flow message named by `key`.
+    func flowField(_ key: UnsafeBufferPointer<UInt8>) -> Field? {
+        guard let base = key.baseAddress else { return nil }
+        let f = lookup(flow, base, key.count)
+        return f < 0 ? nil : fields[Int(f)]
+    }
+
     /// The number of enum `e`'s value named by `key`, or nil.
     @inline(__always)
     func enumNumber(_ e: Int32, _ key: UnsafePointer<UInt8>, _ length: Int) -> Int64? {
@@ -237,6 +244,11 @@ struct CompiledSchema {
 
     func string(_ start: Int32, _ length: Int32) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: arena[Int(start)..<Int(start + length)]), as: UTF8.self)
+    }
+
+    static func hash(_ s: String) -> UInt64 {
+        var bytes = Array(s.utf8)
+        return bytes.withUnsafeMutableBufferPointer { hash($0.baseAddress!, $0.count) }
     }
 
     @inline(__always)

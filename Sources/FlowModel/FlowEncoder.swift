@@ -23,8 +23,8 @@ public enum FlowEncoder {
             let keyBytes = UnsafeBufferPointer(start: c.p + key.start, count: key.end - key.start)
             let start = (try? c.skipValue(depth: 0)) ?? c.i
             let isPlaceholder = c.i - start == 1 && c.p[start] == 0x30
-            if isPlaceholder, let f = FlowSchema.flow.field(keyBytes) {
-                switch f.storage {
+            if isPlaceholder, let f = CompiledSchema.shared.flowField(keyBytes) {
+                switch f.place {
                 case .time:
                     out.append(0x22)
                     var tmp: [UInt8] = []
@@ -32,7 +32,8 @@ public enum FlowEncoder {
                     FlowTime.append(time, to: &tmp)
                     out.append(tmp)
                     out.append(0x22)
-                case .dictionary(let col):
+                case .dictionary:
+                    let col = Column(rawValue: Int(f.column))!
                     if let v = extracted(col) {
                         if col.dictionary?.isJSON == true { out.append(v) } else { JSONText.appendQuoted(v, to: out) }
                     } else {
