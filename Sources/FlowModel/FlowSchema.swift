@@ -19,38 +19,46 @@ public enum FlowSchema {
 
     static let ethernet = MessageDef("Ethernet", [F("source", .string), F("destination", .string)])
 
-    static let ip = MessageDef("IP", [
-        F("source", .string, .column(.sourceIP), csv: "source_ip"),
-        F("source_xlated", .string, csv: "source_xlated_ip"),
-        F("destination", .string, .column(.destinationIP), csv: "destination_ip"),
-        F("ipVersion", .enumeration(FlowEnums.ipVersion), csv: "ip_version"),
-        F("encrypted", .bool, csv: "encrypted"),
-    ])
+    /// The IP message; `columns` is false for the copy inside `tunnel`, whose addresses must
+    /// not overwrite the flow's own IP columns.
+    static func ip(columns: Bool) -> MessageDef {
+        MessageDef("IP", [
+            F("source", .string, columns ? .column(.sourceIP) : .residual, csv: columns ? "source_ip" : nil),
+            F("source_xlated", .string, csv: columns ? "source_xlated_ip" : nil),
+            F("destination", .string, columns ? .column(.destinationIP) : .residual, csv: columns ? "destination_ip" : nil),
+            F("ipVersion", .enumeration(FlowEnums.ipVersion), csv: columns ? "ip_version" : nil),
+            F("encrypted", .bool, csv: columns ? "encrypted" : nil),
+        ])
+    }
 
     static let tcpFlags = MessageDef("TCPFlags", ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS"].map {
         F($0, .bool)
     })
 
-    static func ports(_ name: String, extra: [FieldDef] = []) -> MessageDef {
+    static func ports(_ name: String, columns: Bool, extra: [FieldDef] = []) -> MessageDef {
         MessageDef(name, [
-            F("source_port", .uint32, .column(.sourcePort), csv: "source_port"),
-            F("destination_port", .uint32, .column(.destinationPort), csv: "destination_port"),
+            F("source_port", .uint32, columns ? .column(.sourcePort) : .residual),
+            F("destination_port", .uint32, columns ? .column(.destinationPort) : .residual),
         ] + extra)
     }
 
     static let icmp = MessageDef("ICMP", [F("type", .uint32), F("code", .uint32)])
 
-    static let layer4 = MessageDef("Layer4", [
-        F("TCP", .message(ports("TCP", extra: [F("flags", .message(tcpFlags))])), presence: (.l4Protocol, L4Protocol.tcp)),
-        F("UDP", .message(ports("UDP")), presence: (.l4Protocol, L4Protocol.udp)),
-        F("ICMPv4", .message(icmp), presence: (.l4Protocol, L4Protocol.icmpv4)),
-        F("ICMPv6", .message(icmp), presence: (.l4Protocol, L4Protocol.icmpv6)),
-        F("SCTP", .message(ports("SCTP")), presence: (.l4Protocol, L4Protocol.sctp)),
-        F("VRRP", .message(MessageDef("VRRP", [F("type", .uint32), F("vrid", .uint32), F("priority", .uint32)])),
-          presence: (.l4Protocol, L4Protocol.vrrp)),
-        F("IGMP", .message(MessageDef("IGMP", [F("type", .uint32), F("group_address", .string)])),
-          presence: (.l4Protocol, L4Protocol.igmp)),
-    ])
+    /// The Layer4 oneof; `columns` is false for the copy inside `tunnel`.
+    static func layer4(columns: Bool) -> MessageDef {
+        func member(_ name: String, _ def: MessageDef, _ proto: Int64) -> FieldDef {
+            F(name, .message(def), presence: columns ? (.l4Protocol, proto) : nil)
+        }
+        return MessageDef("Layer4", [
+            member("TCP", ports("TCP", columns: columns, extra: [F("flags", .message(tcpFlags))]), L4Protocol.tcp),
+            member("UDP", ports("UDP", columns: columns), L4Protocol.udp),
+            member("ICMPv4", icmp, L4Protocol.icmpv4),
+            member("ICMPv6", icmp, L4Protocol.icmpv6),
+            member("SCTP", ports("SCTP", columns: columns), L4Protocol.sctp),
+            member("VRRP", MessageDef("VRRP", [F("type", .uint32), F("vrid", .uint32), F("priority", .uint32)]), L4Protocol.vrrp),
+            member("IGMP", MessageDef("IGMP", [F("type", .uint32), F("group_address", .string)]), L4Protocol.igmp),
+        ])
+    }
 
     static let dns = MessageDef("DNS", [
         F("query", .string, .column(.dnsQuery), csv: "dns_query"), F("ips", .repeated(.string), csv: "dns_ips"),
@@ -93,11 +101,11 @@ public enum FlowSchema {
         F("drop_reason", .uint32),
         F("auth_type", .enumeration(FlowEnums.authType), csv: "auth_type"),
         F("ethernet", .message(ethernet)),
-        F("IP", .message(ip)),
-        F("l4", .message(layer4)),
+        F("IP", .message(ip(columns: true))),
+        F("l4", .message(layer4(columns: true))),
         F("tunnel", .message(MessageDef("Tunnel", [
-            F("protocol", .enumeration(FlowEnums.tunnelProtocol)), F("IP", .message(ip)),
-            F("l4", .message(layer4)), F("vni", .uint32),
+            F("protocol", .enumeration(FlowEnums.tunnelProtocol)), F("IP", .message(ip(columns: false))),
+            F("l4", .message(layer4(columns: false))), F("vni", .uint32),
         ]))),
         F("source", .message(endpoint), .dictionary(.source), csv: "source"),
         F("destination", .message(endpoint), .dictionary(.destination), csv: "destination"),

@@ -115,3 +115,17 @@ final class FlowDecoderTests: XCTestCase {
         XCTAssertEqual(try decoder.decode("  \r"), .blank)
     }
 }
+
+final class TunnelTests: XCTestCase {
+    /// The tunnel's outer IP and ports must not overwrite the flow's own IP and port columns.
+    func testTunnelHeadersDoNotReplaceTheFlowsColumns() throws {
+        let line = #"{"flow":{"time":"2025-01-01T00:00:00Z","IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"l4":{"TCP":{"source_port":1111,"destination_port":80}},"tunnel":{"protocol":"VXLAN","IP":{"source":"192.168.0.1","destination":"192.168.0.2"},"l4":{"UDP":{"source_port":5555,"destination_port":8472}},"vni":2}}}"#
+        let decoder = FlowDecoder()
+        XCTAssertEqual(try decoder.decode(line), .flow)
+        XCTAssertEqual(String(decoding: decoder.flow.sideBytes(.sourceIP), as: UTF8.self), "10.0.0.1")
+        XCTAssertEqual(decoder.flow.ints[Column.destinationPort.rawValue], 80)
+        XCTAssertEqual(decoder.flow.ints[Column.l4Protocol.rawValue], L4Protocol.tcp)
+        let flow = (try jsonValue(decoder.exportedLine()) as! NSDictionary)["flow"] as! NSDictionary
+        XCTAssertEqual(flow, (try jsonValue(line) as! NSDictionary)["flow"] as! NSDictionary)
+    }
+}
