@@ -39,13 +39,15 @@ let package = Package(
             swiftSettings: optimised,
             plugins: ["EmbedMigrations"]
         ),
+        // Query language: parser, checker, SQL compiler, reference interpreter, engine.
+        .target(name: "FlowQuery", dependencies: ["FlowModel", "FlowStore", "CSQLite"], swiftSettings: optimised),
         // Ingest: sources (file, .gz, stdin, followed file), batching, exactly-once positions.
         .target(name: "FlowIngest", dependencies: ["FlowModel", "FlowStore", "CZlib"], swiftSettings: optimised),
         // The CLI.
         .executableTarget(
             name: "flowtrail",
             dependencies: [
-                "FlowModel", "FlowGen", "FlowStore", "FlowIngest",
+                "FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,6 +58,7 @@ let package = Package(
 
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "FlowGen"]),
         .testTarget(name: "FlowStoreTests", dependencies: ["FlowModel", "FlowGen", "FlowStore"]),
+        .testTarget(name: "FlowQueryTests", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowQuery"]),
         .testTarget(name: "FlowIngestTests", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowIngest"]),
     ],
     // Swift 5 mode: the C globals this tool uses (stderr, signal flags) trip Swift 6's strict

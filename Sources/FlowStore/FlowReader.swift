@@ -21,7 +21,8 @@ public final class FlowReader {
 
     /// The dictionary columns, in the order the row query selects them after time and block.
     static let dictColumns = Column.allCases.filter { $0.dictionary != nil }
-    static let selectList = (["time", "block"] + dictColumns.map(\.sqlName)).joined(separator: ", ")
+    /// What a row query must select, in order, for `line(day:row:firstDictColumn:)` (prefix `f.`).
+    public static let selectList = (["time", "block"] + dictColumns.map(\.sqlName)).map { "f." + $0 }.joined(separator: ", ")
 
     /// Calls `body` with each flow line (`{"flow":…,"node_name":…,"time":…}`, no newline)
     /// whose time is in `[since, until)`, oldest first.
@@ -32,8 +33,8 @@ public final class FlowReader {
             if let since, dayStart + 86_400_000_000_000 <= since { continue }
             if let until, dayStart >= until { continue }
             let s = try store.db.prepare("""
-                SELECT \(Self.selectList) FROM "\(FlowStore.flowTable(day))"
-                WHERE time >= ? AND time < ? ORDER BY time, id
+                SELECT \(Self.selectList) FROM "\(FlowStore.flowTable(day))" AS f
+                WHERE f.time >= ? AND f.time < ? ORDER BY f.time, f.id
                 """)
             s.bind(1, since ?? Int64.min)
             s.bind(2, until ?? Int64.max)
@@ -46,7 +47,7 @@ public final class FlowReader {
 
     /// Encodes the flow of the current row of `row` (which selected time, block, then the
     /// dictionary columns from `firstDictColumn`) into the reader's buffer.
-    func line(day: Int64, row: Statement, firstDictColumn: Int32) throws {
+    public func line(day: Int64, row: Statement, firstDictColumn: Int32) throws {
         let time = row.int(0)
         let ref = row.int(1)
         let block = try self.block(day: day, id: ref >> 16)
@@ -63,13 +64,20 @@ public final class FlowReader {
         out.removeAll()
         let arena = self.arena
         let ranges = self.ranges
-        block.bytes.withUnsafeBufferPointer { all in
-            let start = block.offsets[index]
-            let residual = UnsafeBufferPointer(rebasing: all[start..<(block.offsets[index + 1] - 1)])
-            FlowEncoder.writeLine(residual: residual, time: time, extracted: { c in
-                ranges[c.rawValue].map { UnsafeBufferPointer(start: arena.base + $0.lowerBound, count: $0.count) }
-            }, into: out)
-        }
+        FlowEncoder.writeLine(residual: block.residual(index), time: time, extracted: { c in
+            ranges[c.rawValue].map { UnsafeBufferPointer(start: arena.base + $0.lowerBound, count: $0.count) }
+        }, into: out)
+    }
+
+    /// The encoded line of the last `line(day:row:firstDictColumn:)` call.
+    public var lineBytes: UnsafeBufferPointer<UInt8> { out.bytes }
+
+    /// The residual JSON of the flow at block reference `ref` of partition `day`.
+    public func residual(day: Int64, ref: Int64) throws -> UnsafeBufferPointer<UInt8> {
+        let block = try self.block(day: day, id: ref >> 16)
+        let index = Int(ref & 0xFFFF)
+        guard index + 1 < block.offsets.count else { throw StoreError("flow row points past its residual block") }
+        return block.residual(index)
     }
 
     private func dictValue(_ id: Int64) throws -> [UInt8] {
@@ -106,7 +114,21 @@ struct BlockKey: Hashable {
 }
 
 /// A decompressed block: residuals separated by newlines; `offsets[i]` is where residual i starts.
-struct DecodedBlock {
-    let bytes: [UInt8]
+final class DecodedBlock {
+    /// Owned memory, so residual pointers stay valid while the block is cached.
+    let storage: UnsafeMutableBufferPointer<UInt8>
     let offsets: [Int]
+
+    init(bytes: [UInt8], offsets: [Int]) {
+        storage = .allocate(capacity: max(bytes.count, 1))
+        _ = storage.initialize(from: bytes)
+        self.offsets = offsets
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Residual `index` (without its newline).
+    func residual(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: storage[offsets[index]..<(offsets[index + 1] - 1)])
+    }
 }

@@ -21,7 +21,8 @@ let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_d
 /// The store talks to the C API directly: the ingest hot path binds ~30 integers per row, and
 /// a thin wrapper with reused prepared statements keeps that cost at SQLite's own floor.
 public final class SQLiteConnection {
-    let handle: OpaquePointer
+    /// The raw `sqlite3*`, for registering functions.
+    public let handle: OpaquePointer
     public let path: String
 
     /// Process-wide settings, applied once before the first connection.
@@ -110,7 +111,7 @@ public enum SQLValue: Equatable, Sendable {
 
 /// A prepared statement; reset and rebind it to run it again.
 public final class Statement {
-    let stmt: OpaquePointer
+    public let stmt: OpaquePointer
     unowned let connection: SQLiteConnection
 
     init(_ stmt: OpaquePointer, connection: SQLiteConnection) {

@@ -6,6 +6,6 @@ struct Flowtrail: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowtrail",
         abstract: "Keep Cilium Hubble flow history in SQLite and answer questions about it.",
-        subcommands: [IngestCommand.self, StatsCommand.self, ExportCommand.self, GenCommand.self, BenchCommand.self]
+        subcommands: [IngestCommand.self, QueryCommand.self, ExplainCommand.self, StatsCommand.self, ExportCommand.self, GenCommand.self, BenchCommand.self]
     )
 }

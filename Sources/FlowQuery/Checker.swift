@@ -1,0 +1,280 @@
+import FlowModel
+
+/// A constant value in a checked expression.
+public enum Constant: Equatable, Sendable {
+    case bool(Bool)
+    case int(Int64)
+    case string(String)
+}
+
+/// A checked expression: names resolved to fields, enum constants to numbers, types known.
+/// Both the SQL compiler and the interpreter read this form, so they agree on meaning.
+public indirect enum Typed: Sendable {
+    case constant(Constant, QueryType)
+    case list([Typed], QueryType)
+    case field(FieldPath)
+    /// The element of the list a comprehension walks (`x` in `labels.exists(x, …)`), or a
+    /// field of it when the elements are messages (`w.name` in `workloads.exists(w, …)`).
+    case element(variable: String, subpath: [FieldDef], QueryType)
+    case not(Typed)
+    case negate(Typed)
+    case and(Typed, Typed)
+    case or(Typed, Typed)
+    case compare(String, Typed, Typed)
+    case inList(Typed, Typed)
+    case has(FieldPath)
+    case stringTest(String, Typed, Typed)
+    case size(Typed)
+    case comprehension(String, variable: String, list: Typed, predicate: Typed)
+    case conditional(Typed, Typed, Typed)
+
+    public var type: QueryType {
+        switch self {
+        case .constant(_, let t), .list(_, let t), .element(_, _, let t): t
+        case .field(let p): p.type
+        case .negate(let e): e.type
+        case .conditional(_, let a, _): a.type
+        case .size: .int
+        default: .bool
+        }
+    }
+}
+
+/// Resolves names and checks types against the field catalog.
+public struct Checker {
+    /// Comprehension variables in scope, with the type of one element.
+    private var scope: [String: (type: QueryType, message: MessageDef?)] = [:]
+    private var depth = 0
+
+    public init() {}
+
+    /// Parses and checks one expression; it must be boolean.
+    public static func check(_ text: String) throws -> Typed {
+        do {
+            let expr = try Parser.parse(text)
+            var checker = Checker()
+            let typed = try checker.check(expr)
+            guard typed.type == .bool else {
+                throw QueryError("the expression is a \(typed.type), not a bool (a filter must be true or false)", column: expr.column)
+            }
+            return typed
+        } catch var e as QueryError {
+            e.expression = text
+            throw e
+        }
+    }
+
+    static let enumsByName: [String: EnumDef] = Dictionary(uniqueKeysWithValues: FlowEnums.all.map { ($0.name, $0) })
+
+    mutating func check(_ e: Expr) throws -> Typed {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= QueryLimits.maxDepth else { throw QueryError("expression nested too deeply", column: e.column) }
+        switch e {
+        case .boolLiteral(let b, _): return .constant(.bool(b), .bool)
+        case .intLiteral(let v, _): return .constant(.int(v), .int)
+        case .uintLiteral(let v, let c):
+            guard v <= UInt64(Int64.max) else { throw QueryError("uint literal too large", column: c) }
+            return .constant(.int(Int64(v)), .uint)
+        case .stringLiteral(let s, _): return .constant(.string(s), .string)
+        case .list(let items, let c):
+            let typed = try items.map { try check($0) }
+            let element = typed.first?.type ?? .int
+            for t in typed where !compatible(t.type, element) {
+                throw QueryError("list elements must have one type (\(element) and \(t.type))", column: c)
+            }
+            return .list(typed, .list(element))
+        case .name(let parts, let c):
+            return try name(parts, column: c)
+        case .unary(let op, let inner, let c):
+            let t = try check(inner)
+            if op == "!" {
+                guard t.type == .bool else { throw QueryError("! needs a bool, found \(t.type)", column: c) }
+                return .not(t)
+            }
+            guard t.type.isNumeric else { throw QueryError("- needs a number, found \(t.type)", column: c) }
+            return .negate(t)
+        case .binary(let op, let l, let r, let c):
+            return try binary(op, l, r, column: c)
+        case .conditional(let cond, let a, let b, let c):
+            let tc = try check(cond)
+            guard tc.type == .bool else { throw QueryError("the condition of ? : must be a bool, found \(tc.type)", column: cond.column) }
+            let ta = try check(a), tb = try check(b)
+            guard compatible(ta.type, tb.type) else { throw QueryError("both branches of ? : must have one type (\(ta.type) and \(tb.type))", column: c) }
+            return .conditional(tc, ta, tb)
+        case .call(let name, let target, let args, let c):
+            return try call(name, target: target, args: args, column: c)
+        }
+    }
+
+    private func compatible(_ a: QueryType, _ b: QueryType) -> Bool {
+        a == b || (a.isNumeric && b.isNumeric)
+    }
+
+    private mutating func name(_ parts0: [String], column: Int) throws -> Typed {
+        var parts = parts0
+        // Comprehension variables shadow everything else.
+        if let v = scope[parts[0]] {
+            if parts.count == 1 { return .element(variable: parts[0], subpath: [], v.type) }
+            guard let message = v.message else { throw QueryError("\(parts[0]) is a \(v.type) and has no fields", column: column) }
+            var defs: [FieldDef] = []
+            var m = message
+            for (k, part) in parts.dropFirst().enumerated() {
+                guard let f = m.field(named: part) else {
+                    throw QueryError("\(message.name) has no field \"\(part)\"", column: column)
+                }
+                defs.append(f)
+                if k < parts.count - 2 {
+                    guard case .message(let next) = f.kind else { throw QueryError("\(part) has no fields", column: column) }
+                    m = next
+                }
+            }
+            return .element(variable: parts[0], subpath: defs, QueryType.of(defs.last!.kind))
+        }
+        // Enum constants: Verdict.DROPPED, flow.Verdict.DROPPED.
+        if parts.first == "flow", parts.count == 3 { parts.removeFirst() }
+        if parts.count == 2, let e = Self.enumsByName[parts[0]] {
+            guard let n = e.number(parts[1]) else {
+                let near = e.values.map(\.name).min { FieldCatalog.editDistance($0, parts[1]) < FieldCatalog.editDistance($1, parts[1]) }
+                throw QueryError("\(e.name) has no value \(parts[1])", column: column, suggestion: near.map { "\(e.name).\($0)" })
+            }
+            return .constant(.int(n), .enumeration(e.name))
+        }
+        var path = parts0
+        if path.first == "_flow" { path.removeFirst() }
+        guard !path.isEmpty else { throw QueryError("_flow is a message, not a field to compare", column: column) }
+        guard let field = FieldCatalog.resolve(path) else {
+            let text = path.joined(separator: ".")
+            throw QueryError("unknown field \"\(text)\"", column: column, suggestion: FieldCatalog.suggestion(for: text).map { "\"\($0)\"" })
+        }
+        if case .message = field.type, path.count > 0 {
+            // A message used as a value: only has() and comparisons with its fields make sense.
+            return .field(field)
+        }
+        return .field(field)
+    }
+
+    private mutating func binary(_ op: String, _ l: Expr, _ r: Expr, column: Int) throws -> Typed {
+        switch op {
+        case "&&", "||":
+            let tl = try check(l), tr = try check(r)
+            guard tl.type == .bool else { throw QueryError("\(op) needs bools, found \(tl.type)", column: l.column) }
+            guard tr.type == .bool else { throw QueryError("\(op) needs bools, found \(tr.type)", column: r.column) }
+            return op == "&&" ? .and(tl, tr) : .or(tl, tr)
+        case "in":
+            let tl = try check(l), tr = try check(r)
+            guard case .list(let element) = tr.type else { throw QueryError("in needs a list on its right, found \(tr.type)", column: r.column) }
+            let left = try coerce(tl, to: element, column: l.column)
+            guard compatible(left.type, element) else {
+                throw QueryError("cannot look for a \(tl.type) in a \(tr.type)", column: column)
+            }
+            if case .list(let items, let t) = tr {
+                return .inList(left, .list(try items.map { try coerce($0, to: left.type, column: r.column) }, t))
+            }
+            return .inList(left, tr)
+        default:
+            var tl = try check(l), tr = try check(r)
+            // Conveniences beyond strict CEL: an enum compared with its name as a string.
+            tl = try coerce(tl, to: tr.type, column: l.column)
+            tr = try coerce(tr, to: tl.type, column: r.column)
+            guard compatible(tl.type, tr.type) else {
+                throw QueryError("cannot compare \(tl.type) with \(tr.type)", column: column)
+            }
+            if case .message = tl.type { throw QueryError("cannot compare messages; compare one of their fields", column: l.column) }
+            if case .list = tl.type, op != "==" && op != "!=" { throw QueryError("lists only compare with == and !=", column: column) }
+            if tl.type == .bool && !["==", "!="].contains(op) { throw QueryError("bools only compare with == and !=", column: column) }
+            return .compare(op, tl, tr)
+        }
+    }
+
+    /// Turns a string constant into an enum number when the other side is an enum.
+    private func coerce(_ t: Typed, to other: QueryType, column: Int) throws -> Typed {
+        guard case .enumeration(let name) = other, case .constant(.string(let s), _) = t, let e = Self.enumsByName[name] else { return t }
+        guard let n = e.number(s) else {
+            let near = e.values.map(\.name).min { FieldCatalog.editDistance($0, s) < FieldCatalog.editDistance($1, s) }
+            throw QueryError("\"\(s)\" is not a \(name) value", column: column, suggestion: near.map { "\"\($0)\"" })
+        }
+        return .constant(.int(n), other)
+    }
+
+    private mutating func call(_ name: String, target: Expr?, args: [Expr], column: Int) throws -> Typed {
+        func argc(_ n: Int) throws {
+            guard args.count == n else { throw QueryError("\(name) takes \(n) argument\(n == 1 ? "" : "s"), found \(args.count)", column: column) }
+        }
+        func constantString(_ e: Expr) throws -> String {
+            guard case .stringLiteral(let s, _) = e else { throw QueryError("\(name) needs a string literal", column: e.column) }
+            return s
+        }
+        switch (name, target) {
+        case ("has", nil):
+            try argc(1)
+            guard case .name(let parts, let c) = args[0] else { throw QueryError("has() needs a field path", column: column) }
+            var path = parts
+            if path.first == "_flow" { path.removeFirst() }
+            guard let field = FieldCatalog.resolve(path) else {
+                let text = path.joined(separator: ".")
+                throw QueryError("unknown field \"\(text)\"", column: c, suggestion: FieldCatalog.suggestion(for: text).map { "\"\($0)\"" })
+            }
+            return .has(field)
+        case ("uint", nil), ("int", nil):
+            try argc(1)
+            let t = try check(args[0])
+            guard t.type.isNumeric else { throw QueryError("\(name)() needs a number, found \(t.type)", column: column) }
+            return name == "uint" ? (t.isConstant ? .constant(t.constantValue!, .uint) : t) : t
+        case ("timestamp", nil):
+            try argc(1)
+            let s = try constantString(args[0])
+            guard let t = FlowTime.parse(s) else { throw QueryError("timestamp(\"\(s)\") is not an RFC 3339 time", column: args[0].column) }
+            return .constant(.int(t), .timestamp)
+        case ("duration", nil):
+            try argc(1)
+            let s = try constantString(args[0])
+            guard let d = DurationText.parse(s) else { throw QueryError("duration(\"\(s)\") is not a duration such as 5m or 1h30m", column: args[0].column) }
+            return .constant(.int(d), .duration)
+        case ("size", nil):
+            try argc(1)
+            return try size(check(args[0]), column: column)
+        case ("size", let t?):
+            try argc(0)
+            return try size(check(t), column: column)
+        case ("startsWith", let t?), ("endsWith", let t?), ("contains", let t?), ("matches", let t?):
+            try argc(1)
+            let s = try check(t), a = try check(args[0])
+            guard s.type == .string else { throw QueryError("\(name) works on strings, not \(s.type)", column: column) }
+            guard a.type == .string else { throw QueryError("\(name) needs a string argument, found \(a.type)", column: args[0].column) }
+            if name == "matches", case .constant(.string(let pattern), _) = a, !PosixRegex.isValid(pattern) {
+                throw QueryError("invalid regular expression \"\(pattern)\"", column: args[0].column)
+            }
+            return .stringTest(name, s, a)
+        case ("exists", let t?), ("all", let t?), ("exists_one", let t?):
+            try argc(2)
+            let list = try check(t)
+            guard case .list(let element) = list.type else { throw QueryError("\(name) works on lists, not \(list.type)", column: column) }
+            guard case .name(let v, let vc) = args[0], v.count == 1 else { throw QueryError("\(name) needs a variable name first", column: args[0].column) }
+            guard scope[v[0]] == nil, FieldCatalog.resolve(v) == nil || v[0].count == 1 else {
+                throw QueryError("variable \(v[0]) is already in use", column: vc)
+            }
+            var message: MessageDef?
+            if case .field(let p) = list, case .repeated(.message(let m)) = p.leaf.kind { message = m }
+            scope[v[0]] = (element, message)
+            defer { scope[v[0]] = nil }
+            let predicate = try check(args[1])
+            guard predicate.type == .bool else { throw QueryError("the predicate of \(name) must be a bool", column: args[1].column) }
+            return .comprehension(name, variable: v[0], list: list, predicate: predicate)
+        default:
+            throw QueryError("unknown function \(target == nil ? name : "." + name)()", column: column)
+        }
+    }
+
+    private func size(_ t: Typed, column: Int) throws -> Typed {
+        switch t.type {
+        case .list, .string: return .size(t)
+        default: throw QueryError("size() works on lists and strings, not \(t.type)", column: column)
+        }
+    }
+}
+
+extension Typed {
+    var isConstant: Bool { if case .constant = self { true } else { false } }
+    var constantValue: Constant? { if case .constant(let c, _) = self { c } else { nil } }
+}

@@ -1,0 +1,315 @@
+import FlowModel
+
+/// A parsed JSON value (a small parser of our own: the interpreter runs over exported flows).
+public indirect enum JSONValue: Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case number(Double, raw: String)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    /// Parses one JSON text.
+    public static func parse(_ text: String) throws -> JSONValue {
+        var p = JSONTextParser(bytes: Array(text.utf8))
+        let v = try p.value(depth: 0)
+        p.space()
+        guard p.i == p.bytes.count else { throw QueryError("trailing data in JSON", column: p.i + 1) }
+        return v
+    }
+}
+
+struct JSONTextParser {
+    let bytes: [UInt8]
+    var i = 0
+
+    mutating func space() {
+        while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+    }
+
+    mutating func value(depth: Int) throws -> JSONValue {
+        guard depth < 200 else { throw QueryError("JSON nested too deeply", column: i + 1) }
+        space()
+        guard i < bytes.count else { throw QueryError("unexpected end of JSON", column: i + 1) }
+        switch bytes[i] {
+        case 0x7B:
+            i += 1
+            var o: [String: JSONValue] = [:]
+            space()
+            if i < bytes.count, bytes[i] == 0x7D { i += 1; return .object(o) }
+            while true {
+                space()
+                let k = try string()
+                space()
+                guard i < bytes.count, bytes[i] == 0x3A else { throw QueryError("expected :", column: i + 1) }
+                i += 1
+                o[k] = try value(depth: depth + 1)
+                space()
+                guard i < bytes.count else { throw QueryError("unexpected end of JSON", column: i + 1) }
+                if bytes[i] == 0x2C { i += 1; continue }
+                if bytes[i] == 0x7D { i += 1; return .object(o) }
+                throw QueryError("expected , or }", column: i + 1)
+            }
+        case 0x5B:
+            i += 1
+            var a: [JSONValue] = []
+            space()
+            if i < bytes.count, bytes[i] == 0x5D { i += 1; return .array(a) }
+            while true {
+                a.append(try value(depth: depth + 1))
+                space()
+                guard i < bytes.count else { throw QueryError("unexpected end of JSON", column: i + 1) }
+                if bytes[i] == 0x2C { i += 1; continue }
+                if bytes[i] == 0x5D { i += 1; return .array(a) }
+                throw QueryError("expected , or ]", column: i + 1)
+            }
+        case 0x22:
+            return .string(try string())
+        case 0x74:
+            i += 4
+            return .bool(true)
+        case 0x66:
+            i += 5
+            return .bool(false)
+        case 0x6E:
+            i += 4
+            return .null
+        default:
+            let start = i
+            while i < bytes.count, "-+.eE0123456789".utf8.contains(bytes[i]) { i += 1 }
+            let raw = String(decoding: bytes[start..<i], as: UTF8.self)
+            guard let d = Double(raw) else { throw QueryError("invalid JSON number", column: start + 1) }
+            return .number(d, raw: raw)
+        }
+    }
+
+    mutating func string() throws -> String {
+        guard i < bytes.count, bytes[i] == 0x22 else { throw QueryError("expected a string", column: i + 1) }
+        i += 1
+        var out: [UInt8] = []
+        while i < bytes.count, bytes[i] != 0x22 {
+            if bytes[i] == 0x5C {
+                let e = bytes[i + 1]
+                i += 2
+                switch e {
+                case 0x6E: out.append(0x0A)
+                case 0x74: out.append(0x09)
+                case 0x72: out.append(0x0D)
+                case 0x62: out.append(0x08)
+                case 0x66: out.append(0x0C)
+                case 0x75:
+                    var code = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) ?? 0xFFFD
+                    i += 4
+                    if code >= 0xD800, code < 0xDC00, i + 6 <= bytes.count, bytes[i] == 0x5C,
+                       let low = UInt32(String(decoding: bytes[(i + 2)..<(i + 6)], as: UTF8.self), radix: 16) {
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        i += 6
+                    }
+                    out += Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8)
+                default: out.append(e)
+                }
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        i += 1
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A value during interpretation.
+enum Value: Equatable {
+    case bool(Bool)
+    case int(Int64)
+    case string(String)
+    case list([JSONValue], element: QueryType)
+    case message(JSONValue?)
+}
+
+/// Evaluates checked expressions on a flow's JSON with proto semantics: the reference the
+/// SQL compiler is tested against.
+public struct Interpreter {
+    private var variables: [String: JSONValue] = [:]
+
+    public init() {}
+
+    /// Whether the flow (the object inside `{"flow":…}`) matches. A runtime error counts as
+    /// no match, as in Hubble.
+    public static func matches(_ t: Typed, flow: JSONValue) -> Bool {
+        var i = Interpreter()
+        return (try? i.eval(t, flow)) == .bool(true)
+    }
+
+    mutating func eval(_ t: Typed, _ flow: JSONValue) throws -> Value {
+        switch t {
+        case .constant(let c, _):
+            switch c {
+            case .bool(let b): return .bool(b)
+            case .int(let v): return .int(v)
+            case .string(let s): return .string(s)
+            }
+        case .list: throw QueryError("a list literal is only allowed after in", column: 1)
+        case .field(let path):
+            return Self.read(flow, path.defs, path.leaf.kind)
+        case .element(let variable, let subpath, _):
+            let base = variables[variable] ?? .null
+            if subpath.isEmpty {
+                return Self.scalar(base, kindOfElement(t))
+            }
+            return Self.read(base, subpath, subpath.last!.kind)
+        case .not(let e): return .bool(!(try bool(e, flow)))
+        case .negate(let e): return .int(-(try int(e, flow)))
+        case .and(let a, let b): return .bool(try bool(a, flow) && bool(b, flow))
+        case .or(let a, let b): return .bool(try bool(a, flow) || bool(b, flow))
+        case .compare(let op, let a, let b):
+            let x = try eval(a, flow), y = try eval(b, flow)
+            switch (x, y) {
+            case (.int(let l), .int(let r)): return .bool(Self.compare(op, l, r))
+            case (.bool(let l), .bool(let r)): return .bool(op == "==" ? l == r : l != r)
+            case (.string(let l), .string(let r)):
+                // SQLite compares text by bytes (BINARY collation); so does CEL for UTF-8.
+                let lb = Array(l.utf8), rb = Array(r.utf8)
+                let c = lb.lexicographicallyPrecedes(rb) ? -1 : (lb == rb ? 0 : 1)
+                return .bool(Self.compare(op, Int64(c), 0))
+            default: throw QueryError("cannot compare", column: 1)
+            }
+        case .inList(let needle, let list):
+            let n = try eval(needle, flow)
+            if case .list(let items, _) = list {
+                for item in items where try eval(item, flow) == n { return .bool(true) }
+                return .bool(false)
+            }
+            guard case .list(let elements, let type) = try eval(list, flow) else { return .bool(false) }
+            return .bool(elements.contains { Self.scalar($0, Self.kind(of: type)) == n })
+        case .has(let path):
+            return .bool(Self.has(flow, path))
+        case .stringTest(let name, let s, let a):
+            guard case .string(let text) = try eval(s, flow), case .string(let arg) = try eval(a, flow) else { return .bool(false) }
+            switch name {
+            case "startsWith": return .bool(Array(text.unicodeScalars).starts(with: Array(arg.unicodeScalars)))
+            case "endsWith": return .bool(Array(text.unicodeScalars).reversed().starts(with: Array(arg.unicodeScalars).reversed()))
+            case "contains": return .bool(arg.isEmpty || text.contains(arg))
+            default: return .bool(PosixRegex.matches(arg, text))
+            }
+        case .size(let e):
+            switch try eval(e, flow) {
+            case .list(let items, _): return .int(Int64(items.count))
+            case .string(let s): return .int(Int64(s.unicodeScalars.count))
+            default: return .int(0)
+            }
+        case .comprehension(let kind, let variable, let list, let predicate):
+            guard case .list(let items, _) = try eval(list, flow) else { return .bool(false) }
+            var hits = 0
+            for item in items {
+                variables[variable] = item
+                if try bool(predicate, flow) { hits += 1 } else if kind == "all" { variables[variable] = nil; return .bool(false) }
+            }
+            variables[variable] = nil
+            switch kind {
+            case "exists": return .bool(hits > 0)
+            case "all": return .bool(true)
+            default: return .bool(hits == 1)
+            }
+        case .conditional(let c, let a, let b):
+            return try bool(c, flow) ? eval(a, flow) : eval(b, flow)
+        }
+    }
+
+    private func kindOfElement(_ t: Typed) -> FieldKind {
+        if case .element(_, _, let type) = t { return Self.kind(of: type) }
+        return .string
+    }
+
+    static func kind(of type: QueryType) -> FieldKind {
+        switch type {
+        case .string: .string
+        case .bool: .bool
+        case .uint: .uint64
+        case .list(let t): .repeated(kind(of: t))
+        default: .int64
+        }
+    }
+
+    private mutating func bool(_ t: Typed, _ flow: JSONValue) throws -> Bool {
+        guard case .bool(let b) = try eval(t, flow) else { throw QueryError("not a bool", column: 1) }
+        return b
+    }
+
+    private mutating func int(_ t: Typed, _ flow: JSONValue) throws -> Int64 {
+        guard case .int(let v) = try eval(t, flow) else { throw QueryError("not a number", column: 1) }
+        return v
+    }
+
+    static func compare(_ op: String, _ l: Int64, _ r: Int64) -> Bool {
+        switch op {
+        case "==": l == r
+        case "!=": l != r
+        case "<": l < r
+        case "<=": l <= r
+        case ">": l > r
+        default: l >= r
+        }
+    }
+
+    /// The value at `defs` below `json`, or the leaf's zero value when anything is absent.
+    static func read(_ json: JSONValue, _ defs: [FieldDef], _ kind: FieldKind) -> Value {
+        var node: JSONValue? = json
+        for d in defs { node = node?[d.protoName] }
+        return scalar(node ?? .null, kind)
+    }
+
+    static func scalar(_ node: JSONValue, _ kind: FieldKind) -> Value {
+        switch kind {
+        case .string:
+            if case .string(let s) = node { return .string(s) }
+            return .string("")
+        case .bool, .boolWrapper:
+            if case .bool(let b) = node { return .bool(b) }
+            return .bool(false)
+        case .int32, .uint32, .int64, .uint64:
+            switch node {
+            case .number(_, let raw): return .int(Int64(raw) ?? 0)
+            case .string(let s): return .int(Int64(s) ?? 0)
+            default: return .int(0)
+            }
+        case .enumeration(let e):
+            switch node {
+            case .string(let s): return .int(e.number(s) ?? 0)
+            case .number(_, let raw): return .int(Int64(raw) ?? 0)
+            default: return .int(0)
+            }
+        case .timestamp:
+            if case .string(let s) = node { return .int(FlowTime.parse(s) ?? 0) }
+            return .int(0)
+        case .repeated(let element):
+            if case .array(let items) = node { return .list(items, element: QueryType.of(element)) }
+            return .list([], element: QueryType.of(element))
+        case .message, .any:
+            if case .null = node { return .message(nil) }
+            return .message(node)
+        }
+    }
+
+    static func has(_ flow: JSONValue, _ path: FieldPath) -> Bool {
+        var node: JSONValue? = flow
+        for d in path.defs { node = node?[d.protoName] }
+        guard let node, node != .null else { return false }
+        switch scalar(node, path.leaf.kind) {
+        case .bool(let b): return path.leaf.kind.isWrapper ? true : b
+        case .int(let v): return v != 0
+        case .string(let s): return !s.isEmpty
+        case .list(let items, _): return !items.isEmpty
+        case .message: return true
+        }
+    }
+}
+
+extension FieldKind {
+    var isWrapper: Bool { if case .boolWrapper = self { true } else { false } }
+}

@@ -1,0 +1,164 @@
+import CSQLite
+import FlowModel
+import FlowStore
+
+/// Which matching flows a query returns.
+public enum QueryWindow: Sendable, Equatable {
+    /// The newest N, printed oldest first (Hubble's default, N = 20).
+    case last(Int)
+    /// The oldest N.
+    case first(Int)
+    case all
+}
+
+/// Runs checked filters against a store: one SQL statement per day partition in range.
+public final class QueryEngine {
+    public let store: FlowStore
+    let reader: FlowReader
+
+    public init(store: FlowStore) throws {
+        self.store = store
+        reader = FlowReader(store: store)
+        try registerFunctions()
+    }
+
+    /// Parses and checks expressions (ORed together); throws `QueryError`.
+    public static func check(_ expressions: [String]) throws -> [Typed] {
+        try expressions.map { try Checker.check($0) }
+    }
+
+    /// The SQL (for one partition) and its parameters, for `flowtrail explain`.
+    public func statement(_ filters: [Typed], day: Int64, count: Bool = false, descending: Bool = false,
+                          limit: Int? = nil) -> (sql: String, params: [SQLValue]) {
+        var params: [SQLValue] = []
+        var clauses: [String] = []
+        for f in filters {
+            let c = SQLCompiler.compile(f, day: day)
+            clauses.append(c.sql)
+            params += c.params
+        }
+        let filter = clauses.isEmpty ? "1" : clauses.joined(separator: " OR ")
+        let what = count ? "count(*)" : FlowReader.selectList
+        var sql = "SELECT \(what) FROM \"\(FlowStore.flowTable(day))\" AS f WHERE f.time >= ? AND f.time < ? AND (\(filter))"
+        if !count { sql += descending ? " ORDER BY f.time DESC, f.id DESC" : " ORDER BY f.time, f.id" }
+        if limit != nil { sql += " LIMIT ?" }
+        return (sql, params)
+    }
+
+    /// Days whose partition overlaps `[since, until)`.
+    func days(since: Int64?, until: Int64?) -> [Int64] {
+        store.days.filter { day in
+            let start = day * 86_400_000_000_000
+            if let since, start + 86_400_000_000_000 <= since { return false }
+            if let until, start >= until { return false }
+            return true
+        }
+    }
+
+    private func prepare(_ filters: [Typed], day: Int64, since: Int64?, until: Int64?, count: Bool,
+                         descending: Bool, limit: Int?) throws -> Statement {
+        let (sql, params) = statement(filters, day: day, count: count, descending: descending, limit: limit)
+        let s = try store.db.prepare(sql)
+        try s.bind([.int(since ?? Int64.min), .int(until ?? Int64.max)] + params + (limit.map { [.int(Int64($0))] } ?? []))
+        return s
+    }
+
+    /// The number of matching flows in the range.
+    public func count(_ filters: [Typed], since: Int64? = nil, until: Int64? = nil) throws -> Int64 {
+        var total: Int64 = 0
+        for day in days(since: since, until: until) {
+            let s = try prepare(filters, day: day, since: since, until: until, count: true, descending: false, limit: nil)
+            if try s.step() { total += s.int(0) }
+        }
+        return total
+    }
+
+    /// Calls `body` with each matching flow line (`hubble observe -o json` shape), oldest first.
+    public func lines(_ filters: [Typed], since: Int64? = nil, until: Int64? = nil, window: QueryWindow,
+                      _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        switch window {
+        case .all, .first:
+            var left: Int? = nil
+            if case .first(let n) = window { left = n }
+            for day in days(since: since, until: until) {
+                if let l = left, l <= 0 { break }
+                let s = try prepare(filters, day: day, since: since, until: until, count: false, descending: false, limit: left)
+                while try s.step() {
+                    try reader.line(day: day, row: s, firstDictColumn: 2)
+                    try body(reader.lineBytes)
+                    if left != nil { left! -= 1 }
+                }
+            }
+        case .last(let n):
+            // Newest partitions first, newest rows first, then print in time order.
+            var newestFirst: [[UInt8]] = []
+            for day in days(since: since, until: until).reversed() where newestFirst.count < n {
+                let s = try prepare(filters, day: day, since: since, until: until, count: false, descending: true,
+                                    limit: n - newestFirst.count)
+                while try s.step() {
+                    try reader.line(day: day, row: s, firstDictColumn: 2)
+                    newestFirst.append(Array(reader.lineBytes))
+                }
+            }
+            for line in newestFirst.reversed() { try line.withUnsafeBufferPointer { try body($0) } }
+        }
+    }
+
+    /// SQLite's plan for one partition's statement.
+    public func plan(_ filters: [Typed], day: Int64) throws -> [String] {
+        let (sql, params) = statement(filters, day: day, descending: true, limit: 20)
+        let s = try store.db.prepare("EXPLAIN QUERY PLAN " + sql)
+        try s.bind([.int(Int64.min), .int(Int64.max)] + params + [.int(20)])
+        var out: [String] = []
+        while try s.step() { out.append(s.text(3)) }
+        return out
+    }
+
+    // MARK: SQL functions
+
+    private func registerFunctions() throws {
+        let db = store.db.handle
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        let flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC
+        var rc = sqlite3_create_function_v2(db, "ft_residual", 2, flags, context, { ctx, _, args in
+            let engine = Unmanaged<QueryEngine>.fromOpaque(sqlite3_user_data(ctx)!).takeUnretainedValue()
+            let day = sqlite3_value_int64(args![0])
+            let ref = sqlite3_value_int64(args![1])
+            do {
+                let bytes = try engine.reader.residual(day: day, ref: ref)
+                bytes.withMemoryRebound(to: CChar.self) {
+                    sqlite3_result_text(ctx, $0.baseAddress, Int32($0.count), unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self))
+                }
+            } catch {
+                sqlite3_result_error(ctx, "cannot read a flow's residual", -1)
+            }
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_enum", 2, flags, nil, { ctx, _, args in
+            // An enum value from JSON: its name (mapped to the number) or a number; absent = 0.
+            let value = args![1]
+            switch sqlite3_value_type(value) {
+            case SQLITE_INTEGER: sqlite3_result_int64(ctx, sqlite3_value_int64(value))
+            case SQLITE_TEXT:
+                let enumName = String(cString: sqlite3_value_text(args![0]))
+                let name = String(cString: sqlite3_value_text(value))
+                sqlite3_result_int64(ctx, Checker.enumsByName[enumName]?.number(name) ?? 0)
+            default: sqlite3_result_int64(ctx, 0)
+            }
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_regexp", 2, flags, nil, { ctx, _, args in
+            guard let p = sqlite3_value_text(args![0]), let t = sqlite3_value_text(args![1]) else {
+                sqlite3_result_int(ctx, 0)
+                return
+            }
+            sqlite3_result_int(ctx, PosixRegex.matches(String(cString: p), String(cString: t)) ? 1 : 0)
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_time", 1, flags, nil, { ctx, _, args in
+            guard let t = sqlite3_value_text(args![0]), let v = FlowTime.parse(String(cString: t)) else {
+                sqlite3_result_null(ctx)
+                return
+            }
+            sqlite3_result_int64(ctx, v)
+        }, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw StoreError("cannot register query functions") }
+    }
+}

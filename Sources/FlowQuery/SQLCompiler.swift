@@ -1,0 +1,188 @@
+import FlowModel
+import FlowStore
+
+/// A WHERE-clause fragment and its bound parameters. Nothing a user writes is ever part of
+/// `sql`: literals become parameters; names become catalog-chosen columns and JSON paths.
+public struct SQLFilter: Sendable {
+    public var sql: String
+    public var params: [SQLValue]
+}
+
+/// Compiles a checked expression to SQL over one partition table aliased `f`.
+///
+/// Proto semantics hold in SQL too: every field reads as its zero value when absent
+/// (`coalesce`), so `source.namespace == ""` matches flows without a source.
+struct SQLCompiler {
+    private(set) var params: [SQLValue] = []
+    /// SQL for the element each comprehension variable stands for.
+    private var elements: [String: String] = [:]
+    private var aliases = 0
+    /// The residual JSON of the row (decompressed on demand by `ft_residual`).
+    private let residual: String
+
+    init(day: Int64) {
+        residual = "ft_residual(\(day), f.block)"
+    }
+
+    static func compile(_ t: Typed, day: Int64) -> SQLFilter {
+        var c = SQLCompiler(day: day)
+        let sql = c.sql(t)
+        return SQLFilter(sql: sql, params: c.params)
+    }
+
+    private mutating func bind(_ v: SQLValue) -> String {
+        params.append(v)
+        return "?"
+    }
+
+    mutating func sql(_ t: Typed) -> String {
+        switch t {
+        case .constant(let c, _):
+            switch c {
+            case .bool(let b): return b ? "1" : "0"
+            case .int(let v): return bind(.int(v))
+            case .string(let s): return bind(.text(s))
+            }
+        case .list(let items, _):
+            return "(" + items.map { sql($0) }.joined(separator: ", ") + ")"
+        case .field(let path):
+            return value(path)
+        case .element(let variable, let subpath, let type):
+            let base = elements[variable] ?? "NULL"
+            guard !subpath.isEmpty else { return base }
+            return extract(base, subpath, type: type, kind: subpath.last!.kind)
+        case .not(let e): return "(NOT \(sql(e)))"
+        case .negate(let e): return "(-\(sql(e)))"
+        case .and(let a, let b): return "(\(sql(a)) AND \(sql(b)))"
+        case .or(let a, let b): return "(\(sql(a)) OR \(sql(b)))"
+        case .compare(let op, let a, let b):
+            let sqlOp = op == "==" ? "=" : (op == "!=" ? "<>" : op)
+            return "(\(sql(a)) \(sqlOp) \(sql(b)))"
+        case .inList(let needle, let list):
+            let n = sql(needle)
+            if case .list(let items, _) = list {
+                return items.isEmpty ? "0" : "(\(n) IN \(sql(list)))"
+            }
+            let alias = nextAlias()
+            return "EXISTS (SELECT 1 FROM json_each(\(sql(list))) AS \(alias) WHERE \(alias).value = \(n))"
+        case .has(let path):
+            return has(path)
+        case .stringTest(let name, let s, let a):
+            let text = sql(s)
+            switch name {
+            case "startsWith":
+                let p1 = sql(a), p2 = sql(a)
+                return "(substr(\(text), 1, length(\(p1))) = \(p2))"
+            case "endsWith":
+                let p1 = sql(a), p2 = sql(a), p3 = sql(a)
+                return "(length(\(p1)) = 0 OR substr(\(text), -length(\(p2))) = \(p3))"
+            case "contains":
+                let p1 = sql(a)
+                return "(instr(\(text), \(p1)) > 0)"
+            default:
+                return "ft_regexp(\(sql(a)), \(text))"
+            }
+        case .size(let e):
+            if case .list = e.type { return "coalesce(json_array_length(\(sql(e))), 0)" }
+            return "length(\(sql(e)))"
+        case .comprehension(let kind, let variable, let list, let predicate):
+            let alias = nextAlias()
+            let listSQL = sql(list)
+            elements[variable] = "\(alias).value"
+            let p = sql(predicate)
+            elements[variable] = nil
+            switch kind {
+            case "exists": return "EXISTS (SELECT 1 FROM json_each(\(listSQL)) AS \(alias) WHERE \(p))"
+            case "all": return "NOT EXISTS (SELECT 1 FROM json_each(\(listSQL)) AS \(alias) WHERE NOT \(p))"
+            default: return "((SELECT count(*) FROM json_each(\(listSQL)) AS \(alias) WHERE \(p)) = 1)"
+            }
+        case .conditional(let c, let a, let b):
+            return "(CASE WHEN \(sql(c)) THEN \(sql(a)) ELSE \(sql(b)) END)"
+        }
+    }
+
+    private mutating func nextAlias() -> String {
+        aliases += 1
+        return "je\(aliases)"
+    }
+
+    /// The dictionary value behind an id column (NULL when the flow has none).
+    private func dictionary(_ column: Column) -> String {
+        "(SELECT value FROM dict WHERE id = f.\(column.sqlName))"
+    }
+
+    /// SQL for a field's value, with absent reading as the zero value.
+    private mutating func value(_ path: FieldPath) -> String {
+        let defs = path.defs
+        let top = defs[0]
+        switch top.storage {
+        case .time:
+            return "f.time"
+        case .dictionary(let col):
+            let json = dictionary(col)
+            if defs.count == 1 {
+                return col.dictionary?.isJSON == true ? json : "coalesce(\(json), '')"
+            }
+            return extract(json, Array(defs.dropFirst()), type: path.type, kind: path.leaf.kind)
+        default:
+            break
+        }
+        if case .column(let col) = path.leaf.storage {
+            switch col {
+            case .sourcePort, .destinationPort:
+                let proto = defs.count >= 2 ? defs[defs.count - 2].presence?.value ?? 0 : 0
+                return "(CASE WHEN f.l4_protocol = \(proto) THEN f.\(col.sqlName) ELSE 0 END)"
+            case .isReply:
+                return "coalesce(f.is_reply, 0)"
+            default:
+                if col.dictionary != nil { return "coalesce(\(dictionary(col)), '')" }
+                return "f.\(col.sqlName)"
+            }
+        }
+        return extract(residual, defs, type: path.type, kind: path.leaf.kind)
+    }
+
+    /// A typed value at `subpath` inside the JSON `json`.
+    private mutating func extract(_ json: String, _ subpath: [FieldDef], type: QueryType, kind: FieldKind) -> String {
+        let p = bind(.text(Self.jsonPath(subpath)))
+        switch kind {
+        case .string: return "coalesce(json_extract(\(json), \(p)), '')"
+        case .bool, .boolWrapper, .int32, .uint32: return "coalesce(json_extract(\(json), \(p)), 0)"
+        case .int64, .uint64: return "coalesce(CAST(json_extract(\(json), \(p)) AS INTEGER), 0)"
+        case .enumeration(let e): return "ft_enum(\(bind(.text(e.name))), json_extract(\(json), \(p)))"
+        case .timestamp: return "coalesce(ft_time(json_extract(\(json), \(p))), 0)"
+        case .repeated, .message, .any: return "json_extract(\(json), \(p))"
+        }
+    }
+
+    static func jsonPath(_ defs: [FieldDef]) -> String {
+        "$" + defs.map { ".\"\($0.protoName)\"" }.joined()
+    }
+
+    /// `has(path)`: message presence, or a scalar that is not its zero value.
+    private mutating func has(_ path: FieldPath) -> String {
+        let defs = path.defs
+        let top = defs[0]
+        if defs.count == 1, case .dictionary(let col) = top.storage {
+            return "(f.\(col.sqlName) IS NOT NULL)"
+        }
+        if let presence = path.leaf.presence, defs.count == 2 {
+            return "(f.\(presence.column.sqlName) = \(presence.value))"
+        }
+        if case .column(.isReply) = path.leaf.storage { return "(f.is_reply IS NOT NULL)" }
+        switch path.type {
+        case .message:
+            // Presence of a message kept only in the residual (or inside an endpoint).
+            if case .dictionary(let col) = top.storage {
+                return "(json_type(\(dictionary(col)), \(bind(.text(Self.jsonPath(Array(defs.dropFirst())))))) IS NOT NULL)"
+            }
+            return "(json_type(\(residual), \(bind(.text(Self.jsonPath(defs))))) IS NOT NULL)"
+        case .list:
+            return "(coalesce(json_array_length(\(value(path))), 0) > 0)"
+        case .string:
+            return "(\(value(path)) <> '')"
+        default:
+            return "(\(value(path)) <> 0)"
+        }
+    }
+}

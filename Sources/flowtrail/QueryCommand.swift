@@ -1,0 +1,137 @@
+import ArgumentParser
+import FlowModel
+import FlowQuery
+import FlowStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `flowtrail query`: flows matching Hubble-style CEL expressions, from the stored history.
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Find stored flows with CEL expressions (as hubble observe --cel-expression).",
+        discussion: """
+            Several expressions are ORed, as Hubble does. @NAME runs the saved query queries/NAME.cel. \
+            Without --since/--until the whole history is searched. Like hubble observe, the default \
+            is the last 20 matching flows, printed oldest first. See docs/QUERY-LANGUAGE.md.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var range: TimeRangeOptions
+    @Option(help: "The newest N matching flows (default 20).") var last: Int?
+    @Option(help: "The oldest N matching flows.") var first: Int?
+    @Flag(help: "Every matching flow.") var all = false
+    @Flag(help: "Print only the number of matching flows.") var count = false
+    @Option(help: "Output: compact, jsonl, json.") var output = "compact"
+    @Argument(help: "Expressions (ORed), or @NAME for a saved query.") var expressions: [String] = []
+
+    func validate() throws {
+        if [last != nil, first != nil, all].filter({ $0 }).count > 1 {
+            throw ValidationError("use only one of --last, --first and --all")
+        }
+        if let last, last < 0 { throw ValidationError("--last must not be negative") }
+        if let first, first < 0 { throw ValidationError("--first must not be negative") }
+        if !["compact", "jsonl", "json"].contains(output) {
+            throw ValidationError("--output: \"\(output)\" is not one of compact, jsonl, json")
+        }
+    }
+
+    func run() throws {
+        let (since, until) = try range.bounds()
+        let filters = try checkedFilters(expressions)
+        let store = try database.open(readOnly: true)
+        let engine: QueryEngine
+        do { engine = try QueryEngine(store: store) } catch { fail("\(error)") }
+        if count {
+            do { print(try engine.count(filters, since: since, until: until)) } catch { fail("\(error)") }
+            return
+        }
+        let window: QueryWindow = all ? .all : first.map { .first($0) } ?? .last(last ?? 20)
+        let out = StdoutWriter()
+        var n = 0
+        if output == "json" { out.write("[") }
+        do {
+            try engine.lines(filters, since: since, until: until, window: window) { line in
+                switch output {
+                case "jsonl":
+                    out.write(line)
+                    out.newline()
+                case "json":
+                    if n > 0 { out.write(",") }
+                    out.newline()
+                    out.write(line)
+                default:
+                    out.write(CompactFormat.line(String(decoding: line, as: UTF8.self)))
+                    out.newline()
+                }
+                n += 1
+            }
+        } catch {
+            out.flush()
+            fail("\(error)")
+        }
+        if output == "json" { out.write(n > 0 ? "\n]\n" : "]\n") }
+        out.flush()
+    }
+}
+
+/// Parses and checks the query arguments (expanding @NAME); exits with status 2 on an error.
+func checkedFilters(_ expressions: [String]) throws -> [Typed] {
+    var filters: [Typed] = []
+    for text in expressions {
+        let expression: String
+        if text.hasPrefix("@") {
+            guard let saved = SavedQueries.load(String(text.dropFirst())) else {
+                fail("no saved query \(text) (looked in \(SavedQueries.searchPath.joined(separator: ", ")))", status: 2)
+            }
+            expression = saved
+        } else {
+            expression = text
+        }
+        do {
+            filters.append(try Checker.check(expression))
+        } catch let e as QueryError {
+            fputs("flowtrail: invalid expression: \(e)\n", stderr)
+            throw ExitCode(2)
+        }
+    }
+    return filters
+}
+
+/// `flowtrail explain`: the SQL an expression becomes, its parameters and SQLite's plan.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain", abstract: "Show the SQL, parameters and query plan of expressions.")
+
+    @OptionGroup var database: DatabaseOption
+    @Argument(help: "Expressions (ORed), or @NAME.") var expressions: [String] = []
+
+    func run() throws {
+        let filters = try checkedFilters(expressions)
+        let store = try database.open(readOnly: true)
+        do {
+            let engine = try QueryEngine(store: store)
+            let day = store.days.last ?? 0
+            let (sql, params) = engine.statement(filters, day: day, descending: true, limit: 20)
+            print("SQL (newest partition, \(FlowTime.dayStamp(day)); the same runs on every partition in range):")
+            print("  " + sql)
+            print("parameters: time >= since, time < until, " + params.map { p in
+                switch p {
+                case .int(let v): "\(v)"
+                case .text(let s): JSONText.quoted(s)
+                default: "\(p)"
+                }
+            }.joined(separator: ", ") + ", limit")
+            if store.days.isEmpty { print("(no partitions yet: no plan)"); return }
+            print("plan:")
+            for step in try engine.plan(filters, day: day) { print("  " + step) }
+        } catch {
+            fail("\(error)")
+        }
+    }
+}
