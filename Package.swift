@@ -40,7 +40,10 @@ let package = Package(
             plugins: ["EmbedMigrations"]
         ),
         // Query language: parser, checker, SQL compiler, reference interpreter, engine.
-        .target(name: "FlowQuery", dependencies: ["FlowModel", "FlowStore", "CSQLite"], swiftSettings: optimised),
+        .target(
+            name: "FlowQuery", dependencies: ["FlowModel", "FlowStore", "CSQLite"],
+            swiftSettings: optimised, plugins: ["EmbedMigrations"]
+        ),
         // Ingest: sources (file, .gz, stdin, followed file), batching, exactly-once positions.
         .target(name: "FlowIngest", dependencies: ["FlowModel", "FlowStore", "CZlib"], swiftSettings: optimised),
         // The CLI.
@@ -52,7 +55,7 @@ let package = Package(
             ]
         ),
 
-        // Build-time tool: embeds migrations/NNNN_*.sql into the FlowStore module.
+        // Build-time tool: embeds migrations/*.sql into FlowStore and queries/*.cel into FlowQuery.
         .executableTarget(name: "MigrationEmbedder"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
 

@@ -30,18 +30,19 @@ public final class QueryEngine {
     /// The SQL (for one partition) and its parameters, for `flowtrail explain`.
     public func statement(_ filters: [Typed], day: Int64, count: Bool = false, descending: Bool = false,
                           limit: Int? = nil) -> (sql: String, params: [SQLValue]) {
+        // ?1 and ?2 are the time bounds; filter parameters follow; the limit comes last.
         var params: [SQLValue] = []
         var clauses: [String] = []
         for f in filters {
-            let c = SQLCompiler.compile(f, day: day)
+            let c = SQLCompiler.compile(f, day: day, offset: 2 + params.count)
             clauses.append(c.sql)
             params += c.params
         }
         let filter = clauses.isEmpty ? "1" : clauses.joined(separator: " OR ")
         let what = count ? "count(*)" : FlowReader.selectList
-        var sql = "SELECT \(what) FROM \"\(FlowStore.flowTable(day))\" AS f WHERE f.time >= ? AND f.time < ? AND (\(filter))"
+        var sql = "SELECT \(what) FROM \"\(FlowStore.flowTable(day))\" AS f WHERE f.time >= ?1 AND f.time < ?2 AND (\(filter))"
         if !count { sql += descending ? " ORDER BY f.time DESC, f.id DESC" : " ORDER BY f.time, f.id" }
-        if limit != nil { sql += " LIMIT ?" }
+        if limit != nil { sql += " LIMIT ?\(params.count + 3)" }
         return (sql, params)
     }
 

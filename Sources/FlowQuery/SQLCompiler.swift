@@ -19,20 +19,25 @@ struct SQLCompiler {
     private var aliases = 0
     /// The residual JSON of the row (decompressed on demand by `ft_residual`).
     private let residual: String
+    /// Parameters are numbered (`?N`), so the order fragments are built in does not matter;
+    /// numbering starts after the caller's own parameters.
+    private let offset: Int
 
-    init(day: Int64) {
+    init(day: Int64, offset: Int) {
         residual = "ft_residual(\(day), f.block)"
+        self.offset = offset
     }
 
-    static func compile(_ t: Typed, day: Int64) -> SQLFilter {
-        var c = SQLCompiler(day: day)
+    /// Compiles `t`; its parameters are numbered from `offset + 1`.
+    static func compile(_ t: Typed, day: Int64, offset: Int) -> SQLFilter {
+        var c = SQLCompiler(day: day, offset: offset)
         let sql = c.sql(t)
         return SQLFilter(sql: sql, params: c.params)
     }
 
     private mutating func bind(_ v: SQLValue) -> String {
         params.append(v)
-        return "?"
+        return "?\(offset + params.count)"
     }
 
     mutating func sql(_ t: Typed) -> String {
@@ -56,7 +61,8 @@ struct SQLCompiler {
         case .and(let a, let b): return "(\(sql(a)) AND \(sql(b)))"
         case .or(let a, let b): return "(\(sql(a)) OR \(sql(b)))"
         case .compare(let op, let a, let b):
-            let sqlOp = op == "==" ? "=" : (op == "!=" ? "<>" : op)
+            if let indexed = indexedCompare(op, a, b) { return indexed }
+            let sqlOp = Self.sqlOperator(op)
             return "(\(sql(a)) \(sqlOp) \(sql(b)))"
         case .inList(let needle, let list):
             let n = sql(needle)
@@ -98,6 +104,62 @@ struct SQLCompiler {
             }
         case .conditional(let c, let a, let b):
             return "(CASE WHEN \(sql(c)) THEN \(sql(a)) ELSE \(sql(b)) END)"
+        }
+    }
+
+    static func sqlOperator(_ op: String) -> String { op == "==" ? "=" : (op == "!=" ? "<>" : op) }
+
+    /// Comparisons an index can answer, written so SQLite's planner sees that:
+    /// - an endpoint field against a constant becomes a lookup of the matching endpoint ids in
+    ///   the (small) dictionary, then `src_ep IN (…)` on the endpoint index;
+    /// - `verdict = v` (v ≠ FORWARDED) and `match_type = m` (m ≠ 0) repeat the partial indexes'
+    ///   conditions so those indexes qualify.
+    private mutating func indexedCompare(_ op: String, _ a: Typed, _ b: Typed) -> String? {
+        guard case .field(let path) = a, case .constant(let c, _) = b else {
+            if case .constant = a, case .field = b { return indexedCompare(Self.mirror(op), b, a) }
+            return nil
+        }
+        let defs = path.defs
+        if defs.count >= 2, case .dictionary(let col) = defs[0].storage, col.dictionary == .endpoint {
+            switch path.type {
+            case .list, .message: return nil
+            default: break
+            }
+            let value = extract("d.value", Array(defs.dropFirst()), type: path.type, kind: path.leaf.kind)
+            let constant = sql(b)
+            var text = "(f.\(col.sqlName) IN (SELECT d.id FROM dict AS d WHERE d.kind = \(DictionaryKind.endpoint.rawValue) AND \(value) \(Self.sqlOperator(op)) \(constant))"
+            // A flow without that endpoint reads it as all zeros.
+            if Self.zeroSatisfies(op, path.leaf.kind, c) { text += " OR f.\(col.sqlName) IS NULL" }
+            return text + ")"
+        }
+        if op == "==", defs.count == 1, case .column(let col) = defs[0].storage, case .int(let v) = c {
+            if col == .verdict, v != FlowEnums.verdict.number("FORWARDED")! {
+                return "(f.verdict = \(sql(b)) AND f.verdict <> 1)"
+            }
+            if col == .matchType, v != 0 { return "(f.match_type = \(sql(b)) AND f.match_type <> 0)" }
+        }
+        return nil
+    }
+
+    static func mirror(_ op: String) -> String {
+        switch op {
+        case "<": ">"
+        case "<=": ">="
+        case ">": "<"
+        case ">=": "<="
+        default: op
+        }
+    }
+
+    /// Whether the zero value of a field kind satisfies `zero op constant`.
+    static func zeroSatisfies(_ op: String, _ kind: FieldKind, _ c: Constant) -> Bool {
+        switch c {
+        case .string(let s):
+            let z = Array("".utf8), r = Array(s.utf8)
+            let cmp = z == r ? 0 : (z.lexicographicallyPrecedes(r) ? -1 : 1)
+            return Interpreter.compare(op, Int64(cmp), 0)
+        case .int(let v): return Interpreter.compare(op, 0, v)
+        case .bool(let b): return op == "==" ? !b : b
         }
     }
 

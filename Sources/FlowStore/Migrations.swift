@@ -1,7 +1,7 @@
 /// Applies `migrations/NNNN_name.sql` (embedded at build time) in order, recording each.
 public enum Migrator {
     /// The migrations built into this binary, in order.
-    public static var embedded: [(name: String, sql: String)] { EmbeddedMigrations.all }
+    public static var embedded: [(name: String, sql: String)] { EmbeddedMigrations.all.map { ($0.name, $0.text) } }
 
     /// Applies the migrations that `db` has not recorded yet, each in its own transaction.
     public static func migrate(_ db: SQLiteConnection, migrations: [(name: String, sql: String)] = embedded) throws {
@@ -28,5 +28,5 @@ public enum Migrator {
     }
 
     /// Versions this build knows.
-    static var latest: Int64 { EmbeddedMigrations.all.compactMap { Int64($0.name.prefix { $0.isNumber }) }.max() ?? 0 }
+    static var latest: Int64 { embedded.compactMap { Int64($0.name.prefix { $0.isNumber }) }.max() ?? 0 }
 }
