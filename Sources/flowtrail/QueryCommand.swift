@@ -27,7 +27,7 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "The oldest N matching flows.") var first: Int?
     @Flag(help: "Every matching flow.") var all = false
     @Flag(help: "Print only the number of matching flows.") var count = false
-    @Option(help: "Output: compact, jsonl, json.") var output = "compact"
+    @Option(name: [.customShort("o"), .long], help: "Output: compact, jsonl, json, csv, table.") var output = "compact"
     @Argument(help: "Expressions (ORed), or @NAME for a saved query.") var expressions: [String] = []
 
     func validate() throws {
@@ -36,8 +36,8 @@ struct QueryCommand: ParsableCommand {
         }
         if let last, last < 0 { throw ValidationError("--last must not be negative") }
         if let first, first < 0 { throw ValidationError("--first must not be negative") }
-        if !["compact", "jsonl", "json"].contains(output) {
-            throw ValidationError("--output: \"\(output)\" is not one of compact, jsonl, json")
+        if !["compact", "jsonl", "json", "csv", "table"].contains(output) {
+            throw ValidationError("--output: \"\(output)\" is not one of compact, jsonl, json, csv, table")
         }
     }
 
@@ -54,7 +54,9 @@ struct QueryCommand: ParsableCommand {
         let window: QueryWindow = all ? .all : first.map { .first($0) } ?? .last(last ?? 20)
         let out = StdoutWriter()
         var n = 0
+        var rows: [[String]] = []
         if output == "json" { out.write("[") }
+        if output == "csv" { out.write(TabularFormat.csvRecord(TabularFormat.headers)) }
         do {
             try engine.lines(filters, since: since, until: until, window: window) { line in
                 switch output {
@@ -65,6 +67,10 @@ struct QueryCommand: ParsableCommand {
                     if n > 0 { out.write(",") }
                     out.newline()
                     out.write(line)
+                case "csv":
+                    out.write(TabularFormat.csvRecord(TabularFormat.cells(String(decoding: line, as: UTF8.self))))
+                case "table":
+                    rows.append(TabularFormat.cells(String(decoding: line, as: UTF8.self)))
                 default:
                     out.write(CompactFormat.line(String(decoding: line, as: UTF8.self)))
                     out.newline()
@@ -76,6 +82,7 @@ struct QueryCommand: ParsableCommand {
             fail("\(error)")
         }
         if output == "json" { out.write(n > 0 ? "\n]\n" : "]\n") }
+        if output == "table" { out.write(TabularFormat.table(rows)) }
         out.flush()
     }
 }
@@ -87,7 +94,8 @@ func checkedFilters(_ expressions: [String]) throws -> [Typed] {
         let expression: String
         if text.hasPrefix("@") {
             guard let saved = SavedQueries.load(String(text.dropFirst())) else {
-                fail("no saved query \(text) (looked in \(SavedQueries.searchPath.joined(separator: ", ")))", status: 2)
+                let names = SavedQueries.builtIn.map { "@" + $0.name }.joined(separator: ", ")
+                fail("no saved query \(text) (built in: \(names); also looked in \(SavedQueries.searchPath.joined(separator: ", ")))", status: 2)
             }
             expression = saved
         } else {
