@@ -17,6 +17,8 @@ struct SQLCompiler {
     /// SQL for the element each comprehension variable stands for.
     private var elements: [String: String] = [:]
     private var aliases = 0
+    /// Set while compiling a predicate over dictionary rows `d` (see `pushDown`).
+    private var pushedDown = false
     /// The residual JSON of the row (decompressed on demand by `ft_residual`).
     private let residual: String
     /// Parameters are numbered (`?N`), so the order fragments are built in does not matter;
@@ -41,6 +43,7 @@ struct SQLCompiler {
     }
 
     mutating func sql(_ t: Typed) -> String {
+        if t.type == .bool, !pushedDown, let col = Self.endpointOnly(t) { return pushDown(t, col) }
         switch t {
         case .constant(let c, _):
             switch c {
@@ -109,29 +112,14 @@ struct SQLCompiler {
 
     static func sqlOperator(_ op: String) -> String { op == "==" ? "=" : (op == "!=" ? "<>" : op) }
 
-    /// Comparisons an index can answer, written so SQLite's planner sees that:
-    /// - an endpoint field against a constant becomes a lookup of the matching endpoint ids in
-    ///   the (small) dictionary, then `src_ep IN (…)` on the endpoint index;
-    /// - `verdict = v` (v ≠ FORWARDED) and `match_type = m` (m ≠ 0) repeat the partial indexes'
-    ///   conditions so those indexes qualify.
+    /// `verdict = v` (v ≠ FORWARDED) and `match_type = m` (m ≠ 0) repeat the partial indexes'
+    /// conditions, so SQLite's planner sees those indexes qualify.
     private mutating func indexedCompare(_ op: String, _ a: Typed, _ b: Typed) -> String? {
         guard case .field(let path) = a, case .constant(let c, _) = b else {
             if case .constant = a, case .field = b { return indexedCompare(Self.mirror(op), b, a) }
             return nil
         }
         let defs = path.defs
-        if defs.count >= 2, case .dictionary(let col) = defs[0].storage, col.dictionary == .endpoint {
-            switch path.type {
-            case .list, .message: return nil
-            default: break
-            }
-            let value = extract("d.value", Array(defs.dropFirst()), type: path.type, kind: path.leaf.kind)
-            let constant = sql(b)
-            var text = "(f.\(col.sqlName) IN (SELECT d.id FROM dict AS d WHERE d.kind = \(DictionaryKind.endpoint.rawValue) AND \(value) \(Self.sqlOperator(op)) \(constant))"
-            // A flow without that endpoint reads it as all zeros.
-            if Self.zeroSatisfies(op, path.leaf.kind, c) { text += " OR f.\(col.sqlName) IS NULL" }
-            return text + ")"
-        }
         if op == "==", defs.count == 1, case .column(let col) = defs[0].storage, case .int(let v) = c {
             if col == .verdict, v != FlowEnums.verdict.number("FORWARDED")! {
                 return "(f.verdict = \(sql(b)) AND f.verdict <> 1)"
@@ -151,18 +139,6 @@ struct SQLCompiler {
         }
     }
 
-    /// Whether the zero value of a field kind satisfies `zero op constant`.
-    static func zeroSatisfies(_ op: String, _ kind: FieldKind, _ c: Constant) -> Bool {
-        switch c {
-        case .string(let s):
-            let z = Array("".utf8), r = Array(s.utf8)
-            let cmp = z == r ? 0 : (z.lexicographicallyPrecedes(r) ? -1 : 1)
-            return Interpreter.compare(op, Int64(cmp), 0)
-        case .int(let v): return Interpreter.compare(op, 0, v)
-        case .bool(let b): return op == "==" ? !b : b
-        }
-    }
-
     private mutating func nextAlias() -> String {
         aliases += 1
         return "je\(aliases)"
@@ -170,7 +146,46 @@ struct SQLCompiler {
 
     /// The dictionary value behind an id column (NULL when the flow has none).
     private func dictionary(_ column: Column) -> String {
-        "(SELECT value FROM dict WHERE id = f.\(column.sqlName))"
+        pushedDown && column.dictionary == .endpoint ? "d.value" : "(SELECT value FROM dict WHERE id = f.\(column.sqlName))"
+    }
+
+    /// The endpoint (source or destination) that every field of `t` lies in, if there is one.
+    static func endpointOnly(_ t: Typed) -> Column? {
+        var side: Column?
+        var ok = true
+        func visit(_ e: Typed) {
+            guard ok else { return }
+            switch e {
+            case .field(let p), .has(let p):
+                guard case .dictionary(let c) = p.defs[0].storage, c.dictionary == .endpoint, side == nil || side == c else {
+                    ok = false
+                    return
+                }
+                side = c
+            case .constant, .element: break
+            case .list(let items, _): items.forEach(visit)
+            case .not(let x), .negate(let x), .size(let x): visit(x)
+            case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .inList(let a, let b), .stringTest(_, let a, let b):
+                visit(a); visit(b)
+            case .comprehension(_, _, let l, let p): visit(l); visit(p)
+            case .conditional(let c, let a, let b): visit(c); visit(a); visit(b)
+            }
+        }
+        visit(t)
+        return ok ? side : nil
+    }
+
+    /// A predicate on one endpoint is evaluated once per distinct endpoint in the dictionary
+    /// (hundreds of rows), and the flow rows are then found through the endpoint index:
+    /// `src_ep IN (matching ids)`. A flow without that endpoint reads it as all zeros; whether
+    /// zeros match is decided here, by the interpreter.
+    private mutating func pushDown(_ t: Typed, _ col: Column) -> String {
+        pushedDown = true
+        let inner = sql(t)
+        pushedDown = false
+        let zeroMatches = Interpreter.matches(t, flow: .object([:]))
+        let ids = "SELECT d.id FROM dict AS d WHERE d.kind = \(DictionaryKind.endpoint.rawValue) AND \(inner)"
+        return zeroMatches ? "(f.\(col.sqlName) IN (\(ids)) OR f.\(col.sqlName) IS NULL)" : "(f.\(col.sqlName) IN (\(ids)))"
     }
 
     /// SQL for a field's value, with absent reading as the zero value.
@@ -226,7 +241,7 @@ struct SQLCompiler {
         let defs = path.defs
         let top = defs[0]
         if defs.count == 1, case .dictionary(let col) = top.storage {
-            return "(f.\(col.sqlName) IS NOT NULL)"
+            return pushedDown && col.dictionary == .endpoint ? "1" : "(f.\(col.sqlName) IS NOT NULL)"
         }
         if let presence = path.leaf.presence, defs.count == 2 {
             return "(f.\(presence.column.sqlName) = \(presence.value))"
