@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import FlowGen
 import FlowModel
+import FlowQuery
 import FlowStore
 
 /// `flowtrail bench`: measured runs whose numbers go into docs/BENCHMARKS.md.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks, each against a peer measured in the same run.",
-        subcommands: [IngestBench.self]
+        subcommands: [IngestBench.self, QueryBench.self]
     )
 }
 
@@ -157,5 +158,88 @@ struct IngestBench: ParsableCommand {
         wait4(pid, &status, 0, &usage)
         guard status == 0 else { throw ValidationError("command failed (\(status)): \(command)") }
         return (Date().timeIntervalSince(start), Int(usage.ru_maxrss))
+    }
+}
+
+/// Query latency on a stored history, measured in-process (as the server will run queries),
+/// with each query's plan, against `jq` running the same filter over the source file.
+struct QueryBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Time the benchmark queries of docs/BENCHMARKS.md (median of warm runs) and jq on the source file."
+    )
+
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "The generated file the store was loaded from, for the jq peer.") var source: String?
+    @Option(help: "Warm runs per query.") var runs = 15
+
+    struct Case {
+        let name: String
+        let expression: String
+        let since: String?
+        let until: String?
+        let window: QueryWindow?   // nil: --count
+        let jq: String
+    }
+
+    func run() throws {
+        let store = try database.open(readOnly: true)
+        let engine = try QueryEngine(store: store)
+        // The busiest source identity, and a 10-minute window in the middle of the history.
+        let stats = try StoreStats.read(store)
+        let mid = ((stats.firstTime ?? 0) + (stats.lastTime ?? 0)) / 2
+        let since = FlowTime.format(mid), until = FlowTime.format(mid + 600_000_000_000)
+        var identity = 1
+        try engine.lines(try QueryEngine.check(["source.namespace == 'shop'"]), window: .first(1)) { line in
+            if case .number(_, let raw)? = (try? JSONValue.parse(String(decoding: line, as: UTF8.self)))?["flow"]?["source"]?["identity"] {
+                identity = Int(raw) ?? 1
+            }
+        }
+        let cases = [
+            Case(name: "one identity in a 10-minute window (--last 20)", expression: "source.identity == \(identity)u",
+                 since: since, until: until, window: .last(20),
+                 jq: "select(.flow.source.identity == \(identity) and .flow.time >= \"\(since)\" and .flow.time < \"\(until)\")"),
+            Case(name: "namespace + verdict, whole range, --last 100", expression: "source.namespace == 'shop' && verdict == Verdict.DROPPED",
+                 since: nil, until: nil, window: .last(100),
+                 jq: "select(.flow.source.namespace == \"shop\" and .flow.verdict == \"DROPPED\")"),
+            Case(name: "--count policy_match_type == 4", expression: "policy_match_type == 4",
+                 since: nil, until: nil, window: nil, jq: "select(.flow.policy_match_type == 4)"),
+            Case(name: "--count source.labels.exists(…)", expression: "source.labels.exists(l, l.startsWith('k8s:app=checkout'))",
+                 since: nil, until: nil, window: nil,
+                 jq: "select(any(.flow.source.labels[]?; startswith(\"k8s:app=checkout\")))"),
+        ]
+        for c in cases {
+            let filters = try QueryEngine.check([c.expression])
+            let s = c.since.flatMap { FlowTime.parse($0) }, u = c.until.flatMap { FlowTime.parse($0) }
+            var times: [Double] = []
+            var result = 0
+            for _ in 0..<(runs + 2) {
+                let start = Date()
+                if let window = c.window {
+                    var n = 0
+                    try engine.lines(filters, since: s, until: u, window: window) { _ in n += 1 }
+                    result = n
+                } else {
+                    result = Int(try engine.count(filters, since: s, until: u))
+                }
+                times.append(Date().timeIntervalSince(start) * 1000)
+            }
+            let warm = times.dropFirst(2).sorted()
+            print("\(c.name): \(c.expression)")
+            print("  flowtrail: median \(fixed(warm[warm.count / 2], 2)) ms (min \(fixed(warm.first!, 2)), max \(fixed(warm.last!, 2))), \(c.window == nil ? "count" : "flows") \(result)")
+            for step in try engine.plan(filters, day: store.days.last ?? 0) { print("  plan: \(step)") }
+            if let source {
+                let start = Date()
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/bin/sh")
+                p.arguments = ["-c", "jq -c '\(c.jq)' '\(source)' | wc -l"]
+                let pipe = Pipe()
+                p.standardOutput = pipe
+                try p.run()
+                let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                p.waitUntilExit()
+                print("  jq over \(source): \(fixed(Date().timeIntervalSince(start), 1)) s, \(out.trimmingCharacters(in: .whitespacesAndNewlines)) matching lines")
+            }
+        }
     }
 }
