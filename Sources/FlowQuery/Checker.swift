@@ -27,10 +27,12 @@ public indirect enum Typed: Sendable {
     case size(Typed)
     case comprehension(String, variable: String, list: Typed, predicate: Typed)
     case conditional(Typed, Typed, Typed)
+    /// `+` or `-` on numbers, times and durations.
+    case arithmetic(String, Typed, Typed, QueryType)
 
     public var type: QueryType {
         switch self {
-        case .constant(_, let t), .list(_, let t), .element(_, _, let t): t
+        case .constant(_, let t), .list(_, let t), .element(_, _, let t), .arithmetic(_, _, _, let t): t
         case .field(let p): p.type
         case .negate(let e): e.type
         case .conditional(_, let a, _): a.type
@@ -161,6 +163,19 @@ public struct Checker {
             guard tl.type == .bool else { throw QueryError("\(op) needs bools, found \(tl.type)", column: l.column) }
             guard tr.type == .bool else { throw QueryError("\(op) needs bools, found \(tr.type)", column: r.column) }
             return op == "&&" ? .and(tl, tr) : .or(tl, tr)
+        case "+", "-":
+            let tl = try check(l), tr = try check(r)
+            let result: QueryType
+            switch (tl.type, tr.type) {
+            case (.timestamp, .duration): result = .timestamp
+            case (.duration, .timestamp) where op == "+": result = .timestamp
+            case (.timestamp, .timestamp) where op == "-": result = .duration
+            case (.duration, .duration): result = .duration
+            case (.int, .int): result = .int
+            case (.uint, .uint): result = .uint
+            default: throw QueryError("cannot apply \(op) to \(tl.type) and \(tr.type)", column: column)
+            }
+            return .arithmetic(op, tl, tr, result)
         case "in":
             let tl = try check(l), tr = try check(r)
             guard case .list(let element) = tr.type else { throw QueryError("in needs a list on its right, found \(tr.type)", column: r.column) }

@@ -218,6 +218,11 @@ public struct Interpreter {
             }
         case .conditional(let c, let a, let b):
             return try bool(c, flow) ? eval(a, flow) : eval(b, flow)
+        case .arithmetic(let op, let a, let b, _):
+            let x = try int(a, flow), y = try int(b, flow)
+            let (r, overflow) = op == "+" ? x.addingReportingOverflow(y) : x.subtractingReportingOverflow(y)
+            guard !overflow else { throw QueryError("overflow", column: 1) }
+            return .int(r)
         }
     }
 

@@ -95,7 +95,7 @@ enum Lexer {
                 if ["&&", "||", "==", "!=", "<=", ">="].contains(two) {
                     out.append(Lexeme(token: .symbol(two), column: col(start)))
                     i += 2
-                } else if "()[],.!<>?:-".utf8.contains(c) {
+                } else if "()[],.!<>?:-+".utf8.contains(c) {
                     out.append(Lexeme(token: .symbol(String(UnicodeScalar(c))), column: col(start)))
                     i += 1
                 } else {

@@ -87,14 +87,24 @@ struct Parser {
     }
 
     private mutating func relation() throws -> Expr {
-        let left = try unary()
+        let left = try additive()
         for op in ["==", "!=", "<=", ">=", "<", ">"] where isSymbol(op) {
             let column = advance().column
-            return .binary(op, left, try unary(), column: column)
+            return .binary(op, left, try additive(), column: column)
         }
         if case .identifier("in") = peek.token {
             let column = advance().column
-            return .binary("in", left, try unary(), column: column)
+            return .binary("in", left, try additive(), column: column)
+        }
+        return left
+    }
+
+    private mutating func additive() throws -> Expr {
+        var left = try unary()
+        while isSymbol("+") || isSymbol("-") {
+            let op = isSymbol("+") ? "+" : "-"
+            let column = advance().column
+            left = .binary(op, left, try unary(), column: column)
         }
         return left
     }

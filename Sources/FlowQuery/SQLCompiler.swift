@@ -107,6 +107,8 @@ struct SQLCompiler {
             }
         case .conditional(let c, let a, let b):
             return "(CASE WHEN \(sql(c)) THEN \(sql(a)) ELSE \(sql(b)) END)"
+        case .arithmetic(let op, let a, let b, _):
+            return "(\(sql(a)) \(op) \(sql(b)))"
         }
     }
 
@@ -169,6 +171,7 @@ struct SQLCompiler {
                 visit(a); visit(b)
             case .comprehension(_, _, let l, let p): visit(l); visit(p)
             case .conditional(let c, let a, let b): visit(c); visit(a); visit(b)
+            case .arithmetic(_, let a, let b, _): visit(a); visit(b)
             }
         }
         visit(t)

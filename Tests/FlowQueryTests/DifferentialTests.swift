@@ -147,7 +147,11 @@ final class DifferentialTests: XCTestCase {
             return "\(root)\(p) in [\(values.joined(separator: ", "))]"
         case 10:
             let times = (samples["time"] ?? []).compactMap { v -> String? in if case .string(let s) = v { s } else { nil } }
-            return "\(root)time \(r.pick(["<", ">=", ">"])) timestamp(\(literal(times.isEmpty ? "2026-01-01T00:00:00Z" : r.pick(times))))"
+            let t = literal(times.isEmpty ? "2026-01-01T00:00:00Z" : r.pick(times))
+            if r.chance(0.4) {
+                return "\(root)time - timestamp(\(t)) \(r.pick(["<", ">="])) duration(\(literal(r.pick(["1s", "500ms", "2m"]))))"
+            }
+            return "\(root)time \(r.pick(["<", ">=", ">"])) timestamp(\(t))"
         default:
             let p = r.pick(Self.strings)
             return "size(\(root)\(p)) \(r.pick(["==", ">", "<"])) \(r.int(20))"

@@ -85,6 +85,8 @@ final class QueryLanguageTests: XCTestCase {
         XCTAssertEqual(try selected("!has(source.pod_name)").count, 5)
         XCTAssertEqual(try selected("has(is_reply)").count, 9)
         XCTAssertEqual(try selected("time >= timestamp('2023-01-01T00:00:00Z')").count, 4)
+        XCTAssertEqual(try selected("time - timestamp('2021-11-10T10:40:56Z') < duration('1s') && time >= timestamp('2021-11-10T10:40:56Z')").count, 2)
+        XCTAssertEqual(try selected("time < timestamp('1970-01-02T00:00:00Z') + duration('24h')").count, 1)
         XCTAssertEqual(try selected("source.labels.exists(l, l == 'reserved:world')").count, 2)
         XCTAssertEqual(try selected("'k8s:app=ratings' in source.labels || 'k8s:app=ratings' in destination.labels").count, 2)
         XCTAssertEqual(try selected("destination.workloads.exists(w, w.kind == 'Deployment')").count, 1)
