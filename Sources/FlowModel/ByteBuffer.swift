@@ -92,8 +92,6 @@ public final class ByteBuffer {
     /// The written bytes, valid until the next mutation.
     public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
-    public func toArray() -> [UInt8] { Array(bytes) }
-
     public func toString() -> String { String(decoding: bytes, as: UTF8.self) }
 
     public func removeAll() { count = 0 }

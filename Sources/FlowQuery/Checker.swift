@@ -149,10 +149,6 @@ public struct Checker {
             let text = path.joined(separator: ".")
             throw QueryError("unknown field \"\(text)\"", column: column, suggestion: FieldCatalog.suggestion(for: text).map { "\"\($0)\"" })
         }
-        if case .message = field.type, path.count > 0 {
-            // A message used as a value: only has() and comparisons with its fields make sense.
-            return .field(field)
-        }
         return .field(field)
     }
 
@@ -266,9 +262,7 @@ public struct Checker {
             let list = try check(t)
             guard case .list(let element) = list.type else { throw QueryError("\(name) works on lists, not \(list.type)", column: column) }
             guard case .name(let v, let vc) = args[0], v.count == 1 else { throw QueryError("\(name) needs a variable name first", column: args[0].column) }
-            guard scope[v[0]] == nil, FieldCatalog.resolve(v) == nil || v[0].count == 1 else {
-                throw QueryError("variable \(v[0]) is already in use", column: vc)
-            }
+            guard scope[v[0]] == nil else { throw QueryError("variable \(v[0]) is already in use", column: vc) }
             var message: MessageDef?
             if case .field(let p) = list, case .repeated(.message(let m)) = p.leaf.kind { message = m }
             scope[v[0]] = (element, message)

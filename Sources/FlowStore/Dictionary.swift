@@ -70,15 +70,6 @@ public final class DictionaryCache {
         return v.kind == 0 ? nil : Array(UnsafeBufferPointer(start: arena.base + v.start, count: v.count))
     }
 
-    /// All ids of one kind whose value satisfies a test (dictionaries are small).
-    public func ids(_ kind: DictionaryKind, where test: (UnsafeBufferPointer<UInt8>) -> Bool) -> [Int64] {
-        slots.indices.compactMap { i in
-            let v = slots[i]
-            guard v.kind == kind.rawValue, test(UnsafeBufferPointer(start: arena.base + v.start, count: v.count)) else { return nil }
-            return Int64(i)
-        }
-    }
-
     /// Entries created since the last call.
     func takeNew() -> [(id: Int64, kind: DictionaryKind, bytes: [UInt8])] {
         defer { fresh.removeAll(keepingCapacity: true) }

@@ -31,8 +31,6 @@ public final class FlowWriter {
     private var broken = false
     /// Flows in the current batch.
     public var pendingFlows: Int { batch.flows }
-    /// Flows committed by this writer.
-    public private(set) var committedFlows: Int64 = 0
 
     public init(store: FlowStore) {
         self.store = store
@@ -116,6 +114,9 @@ public final class FlowWriter {
 
     /// Writes a sealed batch in one transaction.
     private func write(_ b: Batch) throws {
+        // A batch queued behind a failed one must not be written: its dictionary ids and its
+        // source positions assume the failed batch is in the database.
+        guard !broken else { throw StoreError("an earlier write failed; restart to resume from the last commit") }
         let db = store.db
         do {
             try db.execute("BEGIN IMMEDIATE")
@@ -133,7 +134,6 @@ public final class FlowWriter {
             if let e = error as? StoreError { throw StoreError(FlowStore.explain(e, path: store.path), code: e.code) }
             throw error
         }
-        committedFlows += Int64(b.flows)
         if !newDays.isEmpty {
             newDays.removeAll()
             try store.reloadPartitions()

@@ -91,10 +91,6 @@ public final class SQLiteConnection {
         return out
     }
 
-    /// Interrupts a running statement from another thread.
-    public func interrupt() { sqlite3_interrupt(handle) }
-
-    public var changes: Int { Int(sqlite3_changes(handle)) }
 }
 
 /// A value read from or bound to SQLite.

@@ -24,7 +24,7 @@ func json(_ text: String) throws -> NSObject {
     try JSONSerialization.jsonObject(with: Data(text.utf8)) as! NSObject
 }
 
-/// Decodes lines and writes the flows among them; returns the canonical input flows.
+/// Decodes lines and writes the flows among them; returns how many flows were written.
 @discardableResult
 func write(_ lines: [String], to store: FlowStore, commitEvery: Int = 1000) throws -> Int {
     let writer = FlowWriter(store: store)
