@@ -103,6 +103,14 @@ public enum JSONText {
         s.withUTF8 { appendQuoted($0, to: out) }
     }
 
+    /// The text of JSON string content (between the quotes, escapes not yet decoded).
+    public static func unescaped(_ content: UnsafeBufferPointer<UInt8>) -> String {
+        guard let base = content.baseAddress else { return "" }
+        let out = ByteBuffer(capacity: content.count)
+        JSONCursor.unescape(base, 0, content.count, into: out)
+        return out.toString()
+    }
+
     /// A Swift string as a quoted JSON string.
     public static func quoted(_ text: String) -> String {
         let b = ByteBuffer(capacity: text.utf8.count + 8)

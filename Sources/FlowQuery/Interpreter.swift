@@ -91,35 +91,11 @@ struct JSONTextParser {
     mutating func string() throws -> String {
         guard i < bytes.count, bytes[i] == 0x22 else { throw QueryError("expected a string", column: i + 1) }
         i += 1
-        var out: [UInt8] = []
-        while i < bytes.count, bytes[i] != 0x22 {
-            if bytes[i] == 0x5C {
-                let e = bytes[i + 1]
-                i += 2
-                switch e {
-                case 0x6E: out.append(0x0A)
-                case 0x74: out.append(0x09)
-                case 0x72: out.append(0x0D)
-                case 0x62: out.append(0x08)
-                case 0x66: out.append(0x0C)
-                case 0x75:
-                    var code = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) ?? 0xFFFD
-                    i += 4
-                    if code >= 0xD800, code < 0xDC00, i + 6 <= bytes.count, bytes[i] == 0x5C,
-                       let low = UInt32(String(decoding: bytes[(i + 2)..<(i + 6)], as: UTF8.self), radix: 16) {
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        i += 6
-                    }
-                    out += Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8)
-                default: out.append(e)
-                }
-            } else {
-                out.append(bytes[i])
-                i += 1
-            }
-        }
-        i += 1
-        return String(decoding: out, as: UTF8.self)
+        let start = i
+        while i < bytes.count, bytes[i] != 0x22 { i += bytes[i] == 0x5C ? 2 : 1 }
+        guard i < bytes.count else { throw QueryError("unterminated string in JSON", column: start) }
+        defer { i += 1 }
+        return bytes.withUnsafeBufferPointer { JSONText.unescaped(UnsafeBufferPointer(rebasing: $0[start..<i])) }
     }
 }
 
