@@ -81,15 +81,21 @@ public final class FlowReader {
     }
 
     private func dictValue(_ id: Int64) throws -> [UInt8] {
+        if let v = fetched[id] { return v }
         if let v = store.dictionary.value(id) { return v }
-        // Written by another process after this one loaded the dictionary.
+        // A read-only store does not load the dictionary; entries are fetched as rows use them.
         if dictStatement == nil { dictStatement = try store.db.prepare("SELECT value FROM dict WHERE id = ?") }
         let s = dictStatement!
         s.bind(1, id)
         defer { s.reset() }
         guard try s.step() else { throw StoreError("dictionary entry \(id) is missing") }
-        return Array(s.bytes(0))
+        let v = Array(s.bytes(0))
+        fetched[id] = v
+        return v
     }
+
+    /// Dictionary entries fetched by this reader.
+    private var fetched: [Int64: [UInt8]] = [:]
 
     private func block(day: Int64, id: Int64) throws -> DecodedBlock {
         let key = BlockKey(day: day, id: id)

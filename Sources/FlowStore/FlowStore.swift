@@ -34,7 +34,9 @@ public final class FlowStore {
         }
         partitionDDL = try db.rows("SELECT sql FROM partition_ddl ORDER BY seq").compactMap { $0[0].text }
         try reloadPartitions()
-        try dictionary.load(db)
+        // Writers need every dictionary entry in memory (value → id); readers look ids up as
+        // they meet them, so a one-shot query does not pay for a large dictionary at start.
+        if !readOnly { try dictionary.load(db) }
     }
 
     /// Turns SQLite's terse codes into the reason a user can act on.
