@@ -3,13 +3,13 @@
 /// It deliberately does not conform to `RandomNumberGenerator`: the standard library's
 /// `random(in:using:)` and `shuffled(using:)` may change their algorithms between releases,
 /// which would silently change generated data. All draws go through the methods below.
-struct Xoshiro256StarStar {
+public struct Xoshiro256StarStar: Sendable {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
     private var s3: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         // SplitMix64 spreads any seed (even 0) over the 256-bit state, as the xoshiro authors recommend.
         var x = seed
         func splitMix() -> UInt64 {
@@ -23,7 +23,7 @@ struct Xoshiro256StarStar {
     }
 
     @inline(__always)
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -37,7 +37,7 @@ struct Xoshiro256StarStar {
 
     /// Uniform in `0..<n` (n > 0) by multiply-high; the bias is below 2^-40 for our small n.
     @inline(__always)
-    mutating func below(_ n: Int) -> Int {
+    public mutating func below(_ n: Int) -> Int {
         Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(n)).high)
     }
 

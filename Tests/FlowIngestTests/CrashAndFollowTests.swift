@@ -1,20 +1,8 @@
 import Foundation
+import FlowGen
 import FlowModel
 import FlowStore
 import XCTest
-
-/// Deterministic pseudo-random numbers for test timing (SplitMix64).
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
 
 /// Flows stored so far, read the way another process would.
 func storedFlows(_ db: String) -> Int {
@@ -47,7 +35,7 @@ final class CrashAndFollowTests: XCTestCase {
         let file = s.path("big.jsonl")
         try (lines.joined(separator: "\n") + "\ngarbage line\n").write(toFile: file, atomically: false, encoding: .utf8)
         let db = s.path("k.db")
-        var rng = TestRandom(state: 2026)
+        var rng = Xoshiro256StarStar(seed: 2026)
         var midIngestKills = 0
         var stored: [Int] = []
         // Kill at random moments until three kills have landed mid-ingest (or the input is done).
@@ -58,7 +46,7 @@ final class CrashAndFollowTests: XCTestCase {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            usleep(UInt32(100_000 + rng.unit() * 900_000))
+            usleep(UInt32(100_000 + rng.below(900_000)))
             let running = p.isRunning
             if running { kill(p.processIdentifier, SIGKILL) }
             p.waitUntilExit()

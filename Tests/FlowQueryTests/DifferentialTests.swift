@@ -1,4 +1,5 @@
 import Foundation
+import FlowGen
 import FlowModel
 import FlowQuery
 import XCTest
@@ -6,18 +7,13 @@ import XCTest
 /// Random well-typed expressions over every kind of field: the SQL compiler must select
 /// exactly the flows the interpreter (the proto-semantics reference) selects.
 final class DifferentialTests: XCTestCase {
+    /// Draws for the expression generator, on FlowGen's seeded PRNG.
     struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+        var generator: Xoshiro256StarStar
+        init(state: UInt64) { generator = Xoshiro256StarStar(seed: state) }
+        mutating func int(_ n: Int) -> Int { generator.below(max(n, 1)) }
         mutating func pick<T>(_ a: [T]) -> T { a[int(a.count)] }
-        mutating func chance(_ p: Double) -> Bool { Double(next() % 1000) / 1000 < p }
+        mutating func chance(_ p: Double) -> Bool { Double(int(1000)) / 1000 < p }
     }
 
     static let numeric = [
