@@ -1,5 +1,6 @@
 import Dispatch
 import FlowModel
+import Synchronization
 
 /// Collects decoded flows into a batch and commits the batch in one transaction, together
 /// with the read positions of the sources it came from.
@@ -22,13 +23,14 @@ public final class FlowWriter {
     private var batch = Batch()
     private let queue = DispatchQueue(label: "flowtrail.commit")
     private let inFlight = DispatchSemaphore(value: 2)
-    private var backgroundError: Error?
+    /// The first failed write's error. Every later commit throws this same error, so the
+    /// reason the user sees is the real one (disk full), not a consequence of it.
+    private let failure = Mutex<(any Error)?>(nil)
     private var rowStatements: [Int64: (Statement, Statement)] = [:]
     private var nextBlock: [Int64: Int64] = [:]
     private var nextRow: [Int64: Int64] = [:]
     /// Partitions created by the batch being written.
     private var newDays: [Int64] = []
-    private var broken = false
     /// Flows in the current batch.
     public var pendingFlows: Int { batch.flows }
 
@@ -83,8 +85,7 @@ public final class FlowWriter {
 
     /// Commits the batch in one transaction (in the background when `pipelined`).
     public func commit() throws {
-        if let e = backgroundError { throw e }
-        guard !broken else { throw StoreError("an earlier write failed; restart to resume from the last commit") }
+        try throwIfFailed()
         guard !batch.isEmpty else { return }
         let sealed = batch
         sealed.dictionary = store.dictionary.takeNew()
@@ -94,12 +95,12 @@ public final class FlowWriter {
         batch = Batch()
         guard pipelined else { return try write(sealed) }
         inFlight.wait()
-        if let e = backgroundError {
+        do { try throwIfFailed() } catch {
             inFlight.signal()
-            throw e
+            throw error
         }
         queue.async {
-            do { try self.write(sealed) } catch { self.backgroundError = error }
+            try? self.write(sealed)  // a failure is kept in `failure` and thrown by the next call
             self.inFlight.signal()
         }
     }
@@ -109,14 +110,19 @@ public final class FlowWriter {
         try commit()
         guard pipelined else { return }
         queue.sync {}  // the queue is serial: this returns once every handed-off batch is written
-        if let e = backgroundError { throw e }
+        try throwIfFailed()
+    }
+
+    /// Throws the first failed write's error, if any.
+    private func throwIfFailed() throws {
+        if let e = failure.withLock({ $0 }) { throw e }
     }
 
     /// Writes a sealed batch in one transaction.
     private func write(_ b: Batch) throws {
         // A batch queued behind a failed one must not be written: its dictionary ids and its
         // source positions assume the failed batch is in the database.
-        guard !broken else { throw StoreError("an earlier write failed; restart to resume from the last commit") }
+        try throwIfFailed()
         let db = store.db
         do {
             try db.execute("BEGIN IMMEDIATE")
@@ -129,10 +135,11 @@ public final class FlowWriter {
         } catch {
             try? db.execute("ROLLBACK")
             // The in-memory dictionary and block ids may now name rows that do not exist.
-            broken = true
             if !pipelined { store.dictionary.clear() }
-            if let e = error as? StoreError { throw StoreError(FlowStore.explain(e, path: store.path), code: e.code) }
-            throw error
+            var reason = error
+            if let e = error as? StoreError { reason = StoreError(FlowStore.explain(e, path: store.path), code: e.code) }
+            failure.withLock { if $0 == nil { $0 = reason } }
+            throw reason
         }
         if !newDays.isEmpty {
             newDays.removeAll()
