@@ -20,6 +20,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian: SQLite (libsqlite3-dev), zstd (libzstd-dev), zlib (zlib1g-dev).
@@ -46,11 +52,27 @@ let package = Package(
         ),
         // Ingest: sources (file, .gz, stdin, followed file), batching, exactly-once positions.
         .target(name: "FlowIngest", dependencies: ["FlowModel", "FlowStore", "CZlib"], swiftSettings: optimised),
+        // Export: chosen catalog fields as CSV or NDJSON, streamed in bounded chunks.
+        .target(name: "FlowExport", dependencies: ["FlowModel", "FlowQuery"], swiftSettings: optimised),
+        // HTTP API on Hummingbird: flows, follow, export, saved queries, push ingest, metrics.
+        .target(
+            name: "FlowServer",
+            dependencies: [
+                "FlowModel", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The CLI.
         .executableTarget(
             name: "flowtrail",
             dependencies: [
-                "FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowQuery",
+                "FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

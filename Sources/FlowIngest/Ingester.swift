@@ -49,6 +49,9 @@ public final class Ingester {
     public let writer: FlowWriter
     let processor: LineProcessor
     private var lastRetention = 0.0
+    /// Pushed bodies to ingest between polls (follow mode); with an inbox, following goes
+    /// on even when every file source is finished or there are none.
+    public var inbox: IngestInbox?
 
     public init(store: FlowStore, options: IngestOptions) throws {
         self.store = store
@@ -133,11 +136,50 @@ public final class Ingester {
                 try applyRetention(&summary, force: false)
             }
             progress.update(processor.counts, since: started)
-            if read == 0 {
+            if let inbox {
+                let jobs = inbox.take()
+                for job in jobs { try push(job, readers) }
+                if read == 0, jobs.isEmpty { inbox.wait(options.pollInterval) }
+                lastCommit = jobs.isEmpty ? lastCommit : Clock.monotonic()
+            } else if read == 0 {
                 if readers.allSatisfy(\.finished) { break }
                 usleep(UInt32(options.pollInterval * 1_000_000))
             }
         }
+    }
+
+    /// Ingests one pushed body as source `body` and commits it with everything pending.
+    private func push(_ job: IngestInbox.Job, _ readers: [SourceReader]) throws {
+        let before = processor.counts
+        processor.rejects.beginCollecting("body")
+        var lineNumber: Int64 = 0
+        var failure: Error?
+        job.body.withUnsafeBufferPointer { body in
+            var start = 0
+            while start < body.count, failure == nil {
+                let end = body[start...].firstIndex(of: 0x0A) ?? body.count
+                lineNumber += 1
+                do {
+                    try processor.process(UnsafeBufferPointer(rebasing: body[start..<end]), source: "body", lineNumber: lineNumber)
+                } catch { failure = error }
+                start = end + 1
+            }
+        }
+        var result = PushResult(messages: processor.rejects.endCollecting())
+        if failure == nil { do { try commit(readers) } catch { failure = error } }
+        if let failure {
+            job.done(.failure(failure))
+            throw failure
+        }
+        let after = processor.counts
+        result.counts.flows = after.flows - before.flows
+        result.counts.rejected = after.rejected - before.rejected
+        result.counts.lostEvents = after.lostEvents - before.lostEvents
+        result.counts.agentEvents = after.agentEvents - before.agentEvents
+        result.counts.debugEvents = after.debugEvents - before.debugEvents
+        result.counts.nodeStatus = after.nodeStatus - before.nodeStatus
+        result.counts.blank = after.blank - before.blank
+        job.done(.success(result))
     }
 
     /// Commits the batch with every source's current position.

@@ -57,6 +57,20 @@ public final class RejectSink {
         if collect { messages.append(msg) } else { fputs(msg + "\n", stderr) }
     }
 
+    /// Starts keeping the reasons for `source`'s rejects (a pushed body) instead of printing.
+    public func beginCollecting(_ source: String) {
+        collect = true
+        messages.removeAll()
+        reported[source] = 0
+    }
+
+    /// Stops collecting; returns the reasons kept.
+    public func endCollecting() -> [String] {
+        collect = false
+        defer { messages.removeAll() }
+        return messages
+    }
+
     /// How many rejects of a source went unreported.
     func unreported(_ source: String) -> Int { max(0, reported[source, default: 0] - reportLimit) }
 

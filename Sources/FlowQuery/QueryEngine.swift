@@ -11,6 +11,16 @@ public enum QueryWindow: Sendable, Equatable {
     case all
 }
 
+/// A flow's place in the global (time, id) order: unique, and the key of its partition row.
+public struct FlowKey: Sendable, Equatable, Hashable {
+    public let time: Int64
+    public let id: Int64
+    public init(time: Int64, id: Int64) {
+        self.time = time
+        self.id = id
+    }
+}
+
 /// Runs checked filters against a store: one SQL statement per day partition in range.
 public final class QueryEngine {
     public let store: FlowStore
@@ -28,9 +38,11 @@ public final class QueryEngine {
     }
 
     /// The SQL (for one partition) and its parameters, for `flowtrail explain`.
+    /// ?1 and ?2 are the time bounds, bound by the caller; `after`, `ids` and `limit` are
+    /// included in the returned parameters.
     public func statement(_ filters: [Typed], day: Int64, count: Bool = false, descending: Bool = false,
-                          limit: Int? = nil) -> (sql: String, params: [SQLValue]) {
-        // ?1 and ?2 are the time bounds; filter parameters follow; the limit comes last.
+                          limit: Int? = nil, after: FlowKey? = nil, ids: Range<Int64>? = nil)
+        -> (sql: String, params: [SQLValue]) {
         var params: [SQLValue] = []
         var clauses: [String] = []
         for f in filters {
@@ -39,10 +51,21 @@ public final class QueryEngine {
             params += c.params
         }
         let filter = clauses.isEmpty ? "1" : clauses.joined(separator: " OR ")
-        let what = count ? "count(*)" : FlowReader.selectList
-        var sql = "SELECT \(what) FROM \"\(FlowStore.flowTable(day))\" AS f WHERE f.time >= ?1 AND f.time < ?2 AND (\(filter))"
+        let what = count ? "count(*)" : FlowReader.selectList + ", f.id"
+        var sql = "SELECT \(what) FROM \"\(FlowStore.flowTable(day))\" AS f WHERE f.time >= ?1 AND f.time < ?2"
+        func next(_ v: Int64) -> String {
+            params.append(.int(v))
+            return "?\(params.count + 2)"
+        }
+        if let after {
+            // Keyset paging: (time, id) is unique and is the partition's primary key.
+            sql += " AND (f.time, f.id) \(descending ? "<" : ">") (\(next(after.time)), \(next(after.id)))"
+        }
+        if let ids { sql += " AND f.id >= \(next(ids.lowerBound)) AND f.id < \(next(ids.upperBound))" }
+        // The filter's parameters were numbered first; keep them before the extras above.
+        sql += " AND (\(filter))"
         if !count { sql += descending ? " ORDER BY f.time DESC, f.id DESC" : " ORDER BY f.time, f.id" }
-        if limit != nil { sql += " LIMIT ?\(params.count + 3)" }
+        if let limit { sql += " LIMIT \(next(Int64(limit)))" }
         return (sql, params)
     }
 
@@ -56,11 +79,13 @@ public final class QueryEngine {
         }
     }
 
-    private func prepare(_ filters: [Typed], day: Int64, since: Int64?, until: Int64?, count: Bool,
-                         descending: Bool, limit: Int?) throws -> Statement {
-        let (sql, params) = statement(filters, day: day, count: count, descending: descending, limit: limit)
+    private func prepare(_ filters: [Typed], day: Int64, since: Int64?, until: Int64?, count: Bool = false,
+                         descending: Bool = false, limit: Int? = nil, after: FlowKey? = nil,
+                         ids: Range<Int64>? = nil) throws -> Statement {
+        let (sql, params) = statement(filters, day: day, count: count, descending: descending, limit: limit,
+                                      after: after, ids: ids)
         let s = try store.db.prepare(sql)
-        try s.bind([.int(since ?? Int64.min), .int(until ?? Int64.max)] + params + (limit.map { [.int(Int64($0))] } ?? []))
+        try s.bind([.int(since ?? Int64.min), .int(until ?? Int64.max)] + params)
         return s
     }
 
@@ -68,38 +93,64 @@ public final class QueryEngine {
     public func count(_ filters: [Typed], since: Int64? = nil, until: Int64? = nil) throws -> Int64 {
         var total: Int64 = 0
         for day in days(since: since, until: until) {
-            let s = try prepare(filters, day: day, since: since, until: until, count: true, descending: false, limit: nil)
+            let s = try prepare(filters, day: day, since: since, until: until, count: true)
             if try s.step() { total += s.int(0) }
         }
         return total
+    }
+
+    /// Calls `body` with matching flow lines (`hubble observe -o json` shape) and their keys,
+    /// in (time, id) order, ascending or descending, starting after `after`, at most `limit`.
+    public func page(_ filters: [Typed], since: Int64? = nil, until: Int64? = nil, descending: Bool = false,
+                     limit: Int? = nil, after: FlowKey? = nil,
+                     _ body: (UnsafeBufferPointer<UInt8>, FlowKey) throws -> Void) throws {
+        var left = limit
+        var days = days(since: since, until: until)
+        if descending { days.reverse() }
+        if let after {
+            // Partitions wholly before (ascending) or after (descending) the cursor hold nothing.
+            let cursorDay = FlowTime.day(after.time)
+            days = days.filter { descending ? $0 <= cursorDay : $0 >= cursorDay }
+        }
+        let keyColumn = Int32(2 + FlowReader.dictColumnCount)
+        for day in days {
+            if let l = left, l <= 0 { break }
+            let s = try prepare(filters, day: day, since: since, until: until, descending: descending, limit: left,
+                                after: after)
+            while try s.step() {
+                try reader.line(day: day, row: s, firstDictColumn: 2)
+                try body(reader.lineBytes, FlowKey(time: s.int(0), id: s.int(keyColumn)))
+                if left != nil { left! -= 1 }
+            }
+        }
+    }
+
+    /// Calls `body` with the matching flows among rows a commit added (see `FlowWriter.onCommit`).
+    /// Flows outside `[since, until)` are left out.
+    public func committed(_ filters: [Typed], _ rows: CommittedRows, since: Int64? = nil, until: Int64? = nil,
+                          _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        let from = max(rows.minTime, since ?? .min), to = min(rows.maxTime + 1, until ?? .max)
+        guard from < to, store.days.contains(rows.day) else { return }
+        let s = try prepare(filters, day: rows.day, since: from, until: to, ids: rows.ids)
+        while try s.step() {
+            try reader.line(day: rows.day, row: s, firstDictColumn: 2)
+            try body(reader.lineBytes)
+        }
     }
 
     /// Calls `body` with each matching flow line (`hubble observe -o json` shape), oldest first.
     public func lines(_ filters: [Typed], since: Int64? = nil, until: Int64? = nil, window: QueryWindow,
                       _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         switch window {
-        case .all, .first:
-            var left: Int? = nil
-            if case .first(let n) = window { left = n }
-            for day in days(since: since, until: until) {
-                if let l = left, l <= 0 { break }
-                let s = try prepare(filters, day: day, since: since, until: until, count: false, descending: false, limit: left)
-                while try s.step() {
-                    try reader.line(day: day, row: s, firstDictColumn: 2)
-                    try body(reader.lineBytes)
-                    if left != nil { left! -= 1 }
-                }
-            }
+        case .all:
+            try page(filters, since: since, until: until) { line, _ in try body(line) }
+        case .first(let n):
+            try page(filters, since: since, until: until, limit: n) { line, _ in try body(line) }
         case .last(let n):
-            // Newest partitions first, newest rows first, then print in time order.
+            // Newest first from SQLite, then printed in time order.
             var newestFirst: [[UInt8]] = []
-            for day in days(since: since, until: until).reversed() where newestFirst.count < n {
-                let s = try prepare(filters, day: day, since: since, until: until, count: false, descending: true,
-                                    limit: n - newestFirst.count)
-                while try s.step() {
-                    try reader.line(day: day, row: s, firstDictColumn: 2)
-                    newestFirst.append(Array(reader.lineBytes))
-                }
+            try page(filters, since: since, until: until, descending: true, limit: n) { line, _ in
+                newestFirst.append(Array(line))
             }
             for line in newestFirst.reversed() { try line.withUnsafeBufferPointer { try body($0) } }
         }
@@ -109,7 +160,7 @@ public final class QueryEngine {
     public func plan(_ filters: [Typed], day: Int64) throws -> [String] {
         let (sql, params) = statement(filters, day: day, descending: true, limit: 20)
         let s = try store.db.prepare("EXPLAIN QUERY PLAN " + sql)
-        try s.bind([.int(Int64.min), .int(Int64.max)] + params + [.int(20)])
+        try s.bind([.int(Int64.min), .int(Int64.max)] + params)
         var out: [String] = []
         while try s.step() { out.append(s.text(3)) }
         return out

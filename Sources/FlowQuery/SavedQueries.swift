@@ -23,6 +23,27 @@ public enum SavedQueries {
         return builtIn.first { $0.name == name }.map { expression(of: $0.text) }
     }
 
+    /// Every saved query by name (files in the search path override built-in ones), sorted,
+    /// with its file text.
+    public static func all() -> [(name: String, text: String)] {
+        var byName: [String: String] = [:]
+        for q in builtIn { byName[q.name] = q.text }
+        for dir in searchPath.reversed() {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where file.hasSuffix(".cel") {
+                if let text = try? String(contentsOfFile: "\(dir)/\(file)", encoding: .utf8) { byName[String(file.dropLast(4))] = text }
+            }
+        }
+        return byName.keys.sorted().map { ($0, byName[$0]!) }
+    }
+
+    /// The comment lines of a .cel file, joined: what the query finds and why.
+    public static func description(of text: String) -> String {
+        text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("//") || $0.hasPrefix("#") }
+            .map { $0.drop { $0 == "/" || $0 == "#" }.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: " ")
+    }
+
     /// The expression in a .cel file: every line that is not a comment.
     public static func expression(of text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false)

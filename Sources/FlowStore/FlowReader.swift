@@ -21,6 +21,8 @@ public final class FlowReader {
 
     /// The dictionary columns, in the order the row query selects them after time and block.
     static let dictColumns = Column.allCases.filter { $0.dictionary != nil }
+    /// How many dictionary columns `selectList` holds after time and block.
+    public static var dictColumnCount: Int { dictColumns.count }
     /// What a row query must select, in order, for `line(day:row:firstDictColumn:)` (prefix `f.`).
     public static let selectList = (["time", "block"] + dictColumns.map(\.sqlName)).map { "f." + $0 }.joined(separator: ", ")
 

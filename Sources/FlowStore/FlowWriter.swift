@@ -33,6 +33,10 @@ public final class FlowWriter {
     private var newDays: [Int64] = []
     /// Flows in the current batch.
     public var pendingFlows: Int { batch.flows }
+    /// Called after each commit with the rows it added (on the thread that wrote them), so a
+    /// live feed can read exactly the new flows.
+    public var onCommit: (@Sendable ([CommittedRows]) -> Void)?
+    private var committed: [CommittedRows] = []
 
     public init(store: FlowStore) {
         self.store = store
@@ -124,6 +128,7 @@ public final class FlowWriter {
         // source positions assume the failed batch is in the database.
         try throwIfFailed()
         let db = store.db
+        committed.removeAll(keepingCapacity: true)
         do {
             try db.execute("BEGIN IMMEDIATE")
             try writeDictionary(b.dictionary)
@@ -145,6 +150,7 @@ public final class FlowWriter {
             newDays.removeAll()
             try store.reloadPartitions()
         }
+        if let onCommit, !committed.isEmpty { onCommit(committed) }
     }
 
     private func writeDictionary(_ fresh: [(id: Int64, kind: DictionaryKind, bytes: [UInt8])]) throws {
@@ -211,6 +217,8 @@ public final class FlowWriter {
                 try rowStmt.run()
             }
         }
+        committed.append(CommittedRows(day: part.day, ids: rowID - Int64(count)..<rowID,
+                                       minTime: part.minTime, maxTime: part.maxTime))
         blockID += Int64(part.sealed.count)
         nextBlock[part.day] = blockID
         nextRow[part.day] = rowID
@@ -245,6 +253,15 @@ public final class FlowWriter {
             try s.run()
         }
     }
+}
+
+/// The rows one commit added to one partition: row ids are given in insertion order, so a
+/// commit's rows are a contiguous id range; their times lie in `minTime...maxTime`.
+public struct CommittedRows: Sendable, Equatable {
+    public let day: Int64
+    public let ids: Range<Int64>
+    public let minTime: Int64
+    public let maxTime: Int64
 }
 
 /// Rows and residuals of one partition in the current batch.

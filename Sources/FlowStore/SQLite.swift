@@ -3,6 +3,8 @@ import CSQLiteTuning
 
 /// A failure reported by SQLite or by the store, with a message fit for one line of output.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
+    /// Whether a deadline (or `sqlite3_interrupt`) stopped the statement.
+    public var interrupted: Bool { code == SQLITE_INTERRUPT }
     public let message: String
     /// SQLite's primary result code, when the error came from SQLite.
     public let code: Int32
@@ -47,6 +49,21 @@ public final class SQLiteConnection {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// Monotonic seconds after which running statements are interrupted (nil: never).
+    /// A progress handler checks it every few thousand VM steps, so a runaway query stops
+    /// with `SQLITE_INTERRUPT` and the connection stays usable.
+    public var deadline: Double? {
+        didSet {
+            guard (deadline == nil) != (oldValue == nil) else { return }
+            guard deadline != nil else { return sqlite3_progress_handler(handle, 0, nil, nil) }
+            sqlite3_progress_handler(handle, 4000, { context in
+                let connection = Unmanaged<SQLiteConnection>.fromOpaque(context!).takeUnretainedValue()
+                guard let deadline = connection.deadline else { return 0 }
+                return Clock.monotonic() > deadline ? 1 : 0
+            }, Unmanaged.passUnretained(self).toOpaque())
+        }
+    }
 
     func fail(_ rc: Int32, _ context: String) -> StoreError {
         let msg = String(cString: sqlite3_errmsg(handle))

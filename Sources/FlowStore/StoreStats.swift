@@ -51,8 +51,17 @@ public struct StoreStats: Sendable {
         return stat(path, &st) == 0 ? Int64(st.st_size) : 0
     }
 
+    /// Bytes a source's file holds beyond its committed position: the ingest lag. A file
+    /// that was rotated away counts whole (its replacement has not been read yet).
+    public static func lagBytes(_ p: SourcePosition) -> Int64? {
+        var st = stat()
+        guard stat(p.path, &st) == 0 else { return nil }
+        return Int64(st.st_ino) == p.inode ? max(0, Int64(st.st_size) - p.offset) : Int64(st.st_size)
+    }
+
     /// The JSON form (keys: flows, rejected, nonflow, first_time, last_time, partitions, db_bytes, …).
-    public func json() -> String {
+    /// With `hidePaths` (the HTTP API), sources are named by their file name only.
+    public func json(hidePaths: Bool = false) -> String {
         let out = ByteBuffer()
         func time(_ t: Int64?) -> String { t.map { "\"\(FlowTime.format($0))\"" } ?? "null" }
         out.append(string: "{\"flows\":\(flows),\"rejected\":\(rejected),\"nonflow\":\(nonFlowTotal),")
@@ -64,9 +73,16 @@ public struct StoreStats: Sendable {
         out.append(string: "],\"retention_dropped_flows\":\(retentionDroppedFlows),\"sources\":[")
         for (k, p) in sources.enumerated() {
             if k > 0 { out.append(0x2C) }
-            out.append(string: "{\"path\":")
-            JSONText.appendQuoted(p.path, to: out)
-            out.append(string: ",\"device\":\(p.device),\"inode\":\(p.inode),\"offset\":\(p.offset),\"lines\":\(p.lines),\"size\":\(p.size)}")
+            if hidePaths {
+                out.append(string: "{\"name\":")
+                JSONText.appendQuoted(String(p.path.split(separator: "/").last ?? ""), to: out)
+            } else {
+                out.append(string: "{\"path\":")
+                JSONText.appendQuoted(p.path, to: out)
+                out.append(string: ",\"device\":\(p.device),\"inode\":\(p.inode)")
+            }
+            let lag = Self.lagBytes(p).map(String.init) ?? "null"
+            out.append(string: ",\"offset\":\(p.offset),\"lines\":\(p.lines),\"size\":\(p.size),\"lag_bytes\":\(lag)}")
         }
         out.append(string: "],\"dictionary_entries\":\(dictionaryEntries),\"db_bytes\":\(dbBytes),")
         out.append(string: "\"bytes_per_flow\":\(flows > 0 ? String(Int(bytesPerFlow.rounded())) : "null")}")

@@ -1,27 +1,46 @@
 import ArgumentParser
+import FlowExport
+import FlowQuery
 import FlowStore
 
-/// `flowtrail export`: stored flows as `hubble observe -o json` lines, in time order.
+/// `flowtrail export`: every matching flow, oldest first, as CSV or JSON lines; the same
+/// bytes as `GET /api/v1/export`.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Write stored flows in time order, as hubble observe -o json prints them.")
+        commandName: "export",
+        abstract: "Write every matching stored flow, oldest first, as JSON lines or CSV.",
+        discussion: """
+            jsonl without --columns writes whole flows as hubble observe -o json prints them. \
+            --columns takes field paths from the catalog (docs/QUERY-LANGUAGE.md) plus l4.protocol, \
+            l4.source_port and l4.destination_port; the default CSV set is documented in docs/EXPORT.md.
+            """
+    )
 
     @OptionGroup var database: DatabaseOption
     @OptionGroup var range: TimeRangeOptions
-    @Option(help: "Output format: jsonl.") var format = "jsonl"
+    @Option(help: "Output format: jsonl (or ndjson) or csv.") var format = "jsonl"
+    @Option(help: "Comma-separated field paths (default: a documented useful set).") var columns: String?
+    @Flag(help: "Do not prefix cells that start with = + - @ with a quote.") var raw = false
+    @Argument(help: "Expressions (ORed), or @NAME for a saved query.") var expressions: [String] = []
 
     func validate() throws {
-        guard format == "jsonl" else { throw ValidationError("--format: \"\(format)\" is not supported (jsonl)") }
+        guard ExportFormat(name: format) != nil else {
+            throw ValidationError("--format: \"\(format)\" is not one of jsonl, ndjson, csv")
+        }
     }
 
     func run() throws {
         let (since, until) = try range.bounds()
+        let filters = try checkedFilters(expressions)
+        let cols: ExportColumns?
+        do { cols = try columns.map { try ExportColumns(list: $0) } } catch { fail("--\(error)") }
+        let renderer = ExportRenderer(format: ExportFormat(name: format)!, columns: cols, raw: raw)
         let store = try database.open(readOnly: true)
         let out = StdoutWriter()
         do {
-            try FlowReader(store: store).forEachLine(since: since, until: until) { line in
-                out.write(line)
-                out.newline()
+            let engine = try QueryEngine(store: store)
+            try ExportJob.run(engine: engine, filters: filters, since: since, until: until, renderer: renderer) {
+                out.write($0)
             }
         } catch {
             out.flush()

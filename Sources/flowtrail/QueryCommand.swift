@@ -134,7 +134,7 @@ struct ExplainCommand: ParsableCommand {
                 case .text(let s): JSONText.quoted(s)
                 default: "\(p)"
                 }
-            }.joined(separator: ", ") + ", limit")
+            }.joined(separator: ", "))
             if store.days.isEmpty { print("(no partitions yet: no plan)"); return }
             print("plan:")
             for step in try engine.plan(filters, day: day) { print("  " + step) }

@@ -1,0 +1,65 @@
+import Hummingbird
+import NIOCore
+
+/// An error answered as JSON: `{"error":{"code":…,"message":…[,"position":N]}}`.
+///
+/// Messages name the parameter and the reason; they never carry SQL or file paths.
+public struct APIError: Error, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    /// 1-based column in a filter expression, for `invalid_filter`.
+    public let position: Int?
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, position: Int? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.position = position
+    }
+
+    static func badParameter(_ name: String, _ reason: String) -> APIError {
+        APIError(.badRequest, "invalid_parameter", "parameter \"\(name)\": \(reason)")
+    }
+
+    /// The JSON body.
+    var json: String {
+        var s = "{\"error\":{\"code\":\(JSONWriter.quote(code)),\"message\":\(JSONWriter.quote(message))"
+        if let position { s += ",\"position\":\(position)" }
+        return s + "}}"
+    }
+
+    func response() -> Response {
+        Response.json(json, status: status)
+    }
+}
+
+extension Response {
+    /// A JSON response from encoded text.
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: NIOCore.ByteBuffer(string: text + "\n")))
+    }
+}
+
+/// Turns every error a route throws into the JSON shape above, so clients never see an
+/// HTML page, a stack trace or an empty reply.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as APIError {
+            return e.response()
+        } catch let e as HTTPError {
+            switch e.status {
+            case .notFound: return APIError(.notFound, "not_found", "no route \(request.method) \(request.uri.path)").response()
+            case .contentTooLarge: return APIError(.contentTooLarge, "body_too_large", "the request body is larger than the limit").response()
+            case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "\(request.method) is not allowed here").response()
+            default: return APIError(e.status, "http_error", e.body ?? e.status.reasonPhrase).response()
+            }
+        } catch {
+            return APIError(.internalServerError, "internal", "the request failed").response()
+        }
+    }
+}

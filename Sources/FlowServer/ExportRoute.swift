@@ -1,0 +1,69 @@
+import FlowExport
+import FlowModel
+import FlowStore
+import Hummingbird
+import NIOCore
+
+/// `GET /api/v1/export`: every matching flow, streamed in bounded chunks.
+extension APIContext {
+    static let exportParameters = FlowRequest.parameters.union(["format", "columns", "raw"])
+
+    func export(_ request: Request) async throws -> Response {
+        let params = try QueryParameters(request.uri.query, allowed: Self.exportParameters)
+        let query = try FlowRequest(params)
+        guard let format = ExportFormat(name: params["format"] ?? "ndjson") else {
+            throw APIError.badParameter("format", "expected csv or ndjson")
+        }
+        let columns: ExportColumns?
+        do { columns = try params["columns"].map { try ExportColumns(list: $0) } } catch let e as ExportError {
+            throw APIError(.badRequest, "invalid_parameter", "parameter \"" + e.message.replacingOccurrences(of: "columns: ", with: "columns\": "))
+        }
+        let raw = try params.bool("raw")
+        let pipe = ChunkPipe()
+        let pool = self.pool
+        // The query runs while the response streams; the first chunk's errors (a timeout)
+        // still reach the client as a JSON error, later ones end the stream early.
+        let producer = Task {
+            do {
+                try await pool.run { reader in
+                    let renderer = ExportRenderer(format: format, columns: columns, raw: raw)
+                    try ExportJob.run(engine: reader.engine, filters: query.filters, since: query.since,
+                                      until: query.until, renderer: renderer) { chunk in
+                        try pipe.send(chunk)
+                        // The timeout bounds the work for each chunk, not the whole export.
+                        reader.store.db.deadline = Clock.monotonic() + pool.timeout
+                    }
+                }
+                pipe.finish()
+            } catch {
+                pipe.finish(error)
+            }
+        }
+        var chunks = pipe.stream.makeAsyncIterator()
+        let first: NIOCore.ByteBuffer?
+        do { first = try await chunks.next() } catch {
+            producer.cancel()
+            throw error
+        }
+        var headers = HTTPFields.contentType(format.contentType)
+        headers[.contentDisposition] = "attachment; filename=\"flows.\(format == .csv ? "csv" : "ndjson")\""
+        let body = ResponseBody { [chunks] writer in
+            var chunks = chunks
+            do {
+                if let first {
+                    try await writer.write(first)
+                    pipe.consumed()
+                }
+                while let chunk = try await chunks.next() {
+                    try await writer.write(chunk)
+                    pipe.consumed()
+                }
+                try await writer.finish(nil)
+            } catch {
+                pipe.cancel()
+                throw error
+            }
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}

@@ -1,0 +1,105 @@
+import FlowExport
+import FlowModel
+import FlowQuery
+import Hummingbird
+import NIOCore
+
+/// `GET /api/v1/flows`, `/flows/count`, `/queries/{name}/flows`: pages of matching flows.
+extension APIContext {
+    static let flowParameters = FlowRequest.parameters.union(["limit", "order", "cursor", "format", "follow"])
+
+    /// How a page of flows is written.
+    enum PageFormat: String {
+        case ndjson, json, csv
+    }
+
+    func flows(_ request: Request, savedFilter: String? = nil) async throws -> Response {
+        // A saved query is the filter: extra filters would be ORed with it and widen it.
+        let allowed = savedFilter == nil ? Self.flowParameters : Self.flowParameters.subtracting(["filter"])
+        let params = try QueryParameters(request.uri.query, allowed: allowed)
+        let query = try FlowRequest(params, extraFilters: savedFilter.map { [$0] } ?? [])
+        if try params.bool("follow") { return follow(query) }
+        let limit = try params.int("limit", default: 100, range: 1...10_000)
+        let descending: Bool
+        switch params["order"] ?? "desc" {
+        case "desc": descending = true
+        case "asc": descending = false
+        default: throw APIError.badParameter("order", "expected asc or desc")
+        }
+        let after = try params["cursor"].map { try PageCursor.decode($0, descending: descending) }
+        let format = try Self.pageFormat(params, request)
+        let (body, last, count) = try await pool.run { reader -> ([UInt8], FlowKey?, Int) in
+            let out = FlowModel.ByteBuffer(capacity: 64 * 1024)
+            let csv = format == .csv ? ExportRenderer(format: .csv, columns: nil) : nil
+            csv?.header(into: out)
+            if format == .json { out.append("{\"flows\":[") }
+            var last: FlowKey?
+            var n = 0
+            try reader.engine.page(query.filters, since: query.since, until: query.until, descending: descending,
+                                   limit: limit, after: after) { line, key in
+                if let csv {
+                    csv.record(line, into: out)
+                } else {
+                    if format == .json, n > 0 { out.append(0x2C) }
+                    out.append(line)
+                    if format == .ndjson { out.append(0x0A) }
+                }
+                last = key
+                n += 1
+            }
+            return (Array(out.bytes), last, n)
+        }
+        let cursor = count == limit ? last.map { PageCursor.encode($0, descending: descending) } : nil
+        var bytes = body
+        if format == .json {
+            bytes += Array("],\"next_cursor\":\(cursor.map(JSONWriter.quote) ?? "null")}\n".utf8)
+        }
+        var headers = HTTPFields.contentType(format == .json ? "application/json" : format == .csv ? ExportFormat.csv.contentType : ExportFormat.ndjson.contentType)
+        if let cursor { headers[.init("X-Next-Cursor")!] = cursor }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: NIOCore.ByteBuffer(bytes: bytes)))
+    }
+
+    static func pageFormat(_ params: QueryParameters, _ request: Request) throws -> PageFormat {
+        if let f = params["format"] {
+            guard let format = PageFormat(rawValue: f == "jsonl" ? "ndjson" : f) else {
+                throw APIError.badParameter("format", "expected ndjson, json or csv")
+            }
+            return format
+        }
+        let accept = request.headers[.accept] ?? ""
+        if accept.contains("application/json") { return .json }
+        if accept.contains("text/csv") { return .csv }
+        return .ndjson
+    }
+
+    func count(_ request: Request) async throws -> Response {
+        let params = try QueryParameters(request.uri.query, allowed: FlowRequest.parameters)
+        let query = try FlowRequest(params)
+        let n = try await pool.run { try $0.engine.count(query.filters, since: query.since, until: query.until) }
+        return .json("{\"count\":\(n)}")
+    }
+
+    /// `follow=true`: each commit's matching flows, one NDJSON line each, written at once.
+    func follow(_ query: FlowRequest) -> Response {
+        let (id, commits) = feed.subscribe()
+        let pool = self.pool, feed = self.feed
+        let body = ResponseBody { writer in
+            defer { feed.unsubscribe(id) }
+            for await rows in commits {
+                let chunk = try await pool.run { reader -> [UInt8] in
+                    let out = FlowModel.ByteBuffer(capacity: 16 * 1024)
+                    for r in rows {
+                        try reader.engine.committed(query.filters, r, since: query.since, until: query.until) { line in
+                            out.append(line)
+                            out.append(0x0A)
+                        }
+                    }
+                    return Array(out.bytes)
+                }
+                if !chunk.isEmpty { try await writer.write(NIOCore.ByteBuffer(bytes: chunk)) }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: .contentType(ExportFormat.ndjson.contentType), body: body)
+    }
+}

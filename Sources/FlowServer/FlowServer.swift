@@ -1,0 +1,86 @@
+import FlowIngest
+import FlowStore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// How `flowtrail serve` runs.
+public struct ServerOptions: Sendable {
+    public var databasePath = "flowtrail.db"
+    public var host = "127.0.0.1"
+    public var port = 4290
+    /// Files to follow (tail -F) into the store while serving.
+    public var follow: [String] = []
+    public var token: String?
+    public var retention: Int64?
+    /// Seconds a query may run before it is stopped with 503.
+    public var queryTimeout = 10.0
+    /// Largest `POST /api/v1/ingest` body.
+    public var bodyLimit = 64 << 20
+    /// Read connections (and query threads).
+    public var readers = 4
+    public init() {}
+
+    /// Whether the listen address is loopback only.
+    public var isLoopback: Bool { host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.") }
+}
+
+/// The HTTP API server: routes on Hummingbird 2, reads on a pool of SQLite connections,
+/// ingest on its own thread.
+public enum FlowServer {
+    /// Serves until SIGINT/SIGTERM, then stops ingest cleanly (the batch in flight commits).
+    public static func run(_ options: ServerOptions) async throws {
+        // The writer opens first: it creates and migrates a new database before readers look.
+        let store = try FlowStore(path: options.databasePath)
+        let feed = LiveFeed()
+        let metrics = ServerMetrics()
+        var ingestOptions = IngestOptions()
+        ingestOptions.retention = options.retention
+        let ingest = try IngestService(store: store, sources: options.follow, options: ingestOptions, feed: feed, metrics: metrics)
+        let pool = try ReaderPool(path: options.databasePath, size: options.readers, timeout: options.queryTimeout)
+        let api = APIContext(pool: pool, feed: feed, inbox: ingest.inbox, metrics: metrics, bodyLimit: options.bodyLimit)
+        let router = makeRouter(api, token: options.token)
+        var logger = Logger(label: "flowtrail")
+        logger.logLevel = .warning
+        // The HTTP decoder's header limit (80 KiB by default) would answer an over-long URL with
+        // an empty 400; let such URLs through to the query-string check, which answers JSON.
+        let decoder = HTTP1Channel.Configuration.DecoderConfiguration(maxHeaderFieldSize: 16 << 20, maxHeaderListSize: 16 << 20)
+        let app = Application(
+            router: router,
+            server: .http1(configuration: .init(httpDecoderConfiguration: decoder)),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "flowtrail"),
+            services: [ingest],
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? options.port
+                print("flowtrail: serving \(options.databasePath.split(separator: "/").last ?? "") on http://\(options.host):\(port)")
+                fflush(stdout)
+            },
+            logger: logger
+        )
+        if !options.isLoopback, options.token == nil {
+            FileHandle.standardError.write(Data("flowtrail: warning: listening on \(options.host) without --token: anyone who can reach this address can read every stored flow\n".utf8))
+        }
+        try await app.runService()
+    }
+
+    static func makeRouter(_ api: APIContext, token: String?) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: MetricsMiddleware(metrics: api.metrics))
+        router.add(middleware: JSONErrorMiddleware())
+        if let token { router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8))) }
+        router.get("/healthz") { request, _ in try await api.health(request) }
+        router.get("/metrics") { request, _ in try await api.prometheus(request) }
+        router.get("/api/v1/flows") { request, _ in try await api.flows(request) }
+        router.get("/api/v1/flows/count") { request, _ in try await api.count(request) }
+        router.get("/api/v1/export") { request, _ in try await api.export(request) }
+        router.get("/api/v1/queries") { request, _ in try await api.savedQueries(request) }
+        router.get("/api/v1/queries/:name/flows") { request, context in
+            try await api.savedQueryFlows(request, name: context.parameters.get("name") ?? "")
+        }
+        router.post("/api/v1/ingest") { request, _ in try await api.ingest(request) }
+        router.get("/api/v1/stats") { request, _ in try await api.stats(request) }
+        return router
+    }
+}

@@ -1,0 +1,33 @@
+import FlowIngest
+import Hummingbird
+import NIOCore
+
+/// `POST /api/v1/ingest`: an NDJSON body (Fluent Bit, Vector, curl) into the store.
+extension APIContext {
+    func ingest(_ request: Request) async throws -> Response {
+        _ = try QueryParameters(request.uri.query, allowed: [])
+        guard let inbox else {
+            throw APIError(.serviceUnavailable, "ingest_unavailable", "this server does not ingest")
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > bodyLimit {
+            throw APIError(.contentTooLarge, "body_too_large", "the body is \(length) bytes; the limit is \(bodyLimit)")
+        }
+        let buffer: NIOCore.ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: bodyLimit)
+        } catch {
+            throw APIError(.contentTooLarge, "body_too_large", "the body is larger than the \(bodyLimit)-byte limit")
+        }
+        let bytes = Array(buffer.readableBytesView)
+        let result: PushResult = try await withCheckedThrowingContinuation { done in
+            inbox.submit(bytes) { done.resume(with: $0) }
+        }
+        let c = result.counts
+        let json = JSONWriter.object([
+            ("flows", "\(c.flows)"), ("rejected", "\(c.rejected)"), ("lost_events", "\(c.lostEvents)"),
+            ("nonflow", "\(c.nonFlow)"), ("blank", "\(c.blank)"),
+            ("errors", "[" + result.messages.map(JSONWriter.quote).joined(separator: ",") + "]"),
+        ])
+        return .json(json)
+    }
+}

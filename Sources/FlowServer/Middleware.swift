@@ -1,0 +1,41 @@
+import FlowStore
+import Hummingbird
+
+/// With `--token`, every route but `/healthz` needs `Authorization: Bearer TOKEN`.
+struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: [UInt8]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path != "/healthz" else { return try await next(request, context) }
+        let given = request.headers[.authorization].map { Array($0.utf8) } ?? []
+        let prefix = Array("Bearer ".utf8)
+        let ok = given.count == prefix.count + token.count && Self.constantTimeEqual(given, prefix + token)
+        guard ok else {
+            var response = APIError(.unauthorized, "unauthorized", "this server needs Authorization: Bearer <token>").response()
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
+        return try await next(request, context)
+    }
+
+    /// Compares every byte whatever the first difference, so timing does not reveal a prefix.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var diff: UInt8 = 0
+        for i in a.indices { diff |= a[i] ^ b[i] }
+        return diff == 0
+    }
+}
+
+/// Times each request into the latency histogram, labelled by route pattern.
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = Clock.monotonic()
+        let response = try await next(request, context)
+        metrics.request(route: context.endpointPath ?? "unmatched", status: response.status.code,
+                        seconds: Clock.monotonic() - start)
+        return response
+    }
+}

@@ -1,0 +1,77 @@
+import FlowQuery
+import FlowStore
+import NIOPosix
+
+/// One read-only connection with its query engine (and its SQL functions).
+final class Reader: @unchecked Sendable {
+    let store: FlowStore
+    let engine: QueryEngine
+    private var dataVersion: Int64 = -1
+
+    init(path: String) throws {
+        store = try FlowStore(path: path, readOnly: true)
+        engine = try QueryEngine(store: store)
+    }
+
+    /// Picks up partitions that other connections created since this one last looked
+    /// (`data_version` changes whenever another connection commits).
+    func refresh() throws {
+        let v = try store.db.scalar("PRAGMA data_version") ?? 0
+        if v != dataVersion {
+            try store.reloadPartitions()
+            dataVersion = v
+        }
+    }
+}
+
+/// A fixed set of read connections. In WAL mode readers never wait for the writer; each
+/// request borrows one reader and runs its SQL on a thread of the pool's own, so the event
+/// loops never block on SQLite.
+actor ReaderPool {
+    private var free: [Reader]
+    private var waiting: [CheckedContinuation<Reader, Never>] = []
+    let threads: NIOThreadPool
+    /// Seconds a query may run before it is interrupted.
+    let timeout: Double
+
+    init(path: String, size: Int, timeout: Double) throws {
+        free = try (0..<size).map { _ in try Reader(path: path) }
+        threads = NIOThreadPool(numberOfThreads: size)
+        threads.start()
+        self.timeout = timeout
+    }
+
+    private func acquire() async -> Reader {
+        if let r = free.popLast() { return r }
+        return await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release(_ r: Reader) {
+        if waiting.isEmpty { free.append(r) } else { waiting.removeFirst().resume(returning: r) }
+    }
+
+    /// Runs `body` with a reader on a pool thread, under the query timeout. A query past the
+    /// timeout is interrupted and answered 503.
+    func run<T: Sendable>(_ body: @escaping @Sendable (Reader) throws -> T) async throws -> T {
+        let reader = await acquire()
+        defer { release(reader) }
+        let timeout = self.timeout
+        return try await threads.runIfActive {
+            try reader.refresh()
+            reader.store.db.deadline = Clock.monotonic() + timeout
+            defer { reader.store.db.deadline = nil }
+            do {
+                return try body(reader)
+            } catch let e as StoreError where e.interrupted {
+                // The deadline's progress handler stopped SQLite; the connection is fine.
+                throw APIError(.serviceUnavailable, "query_timeout",
+                               "the query ran longer than the \(Self.describe(timeout)) limit and was stopped")
+            }
+        }
+    }
+
+    /// A timeout for a message: `250ms`, `10s`.
+    nonisolated static func describe(_ seconds: Double) -> String {
+        seconds < 1 ? "\(Int((seconds * 1000).rounded()))ms" : "\(Int(seconds.rounded()))s"
+    }
+}

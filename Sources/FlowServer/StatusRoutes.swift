@@ -1,0 +1,45 @@
+import FlowQuery
+import FlowStore
+import Hummingbird
+import NIOCore
+
+/// `GET /healthz`, `/api/v1/stats`, `/metrics`, `/api/v1/queries`.
+extension APIContext {
+    func health(_ request: Request) async throws -> Response {
+        _ = try QueryParameters(request.uri.query, allowed: [])
+        return .json("{\"status\":\"ok\"}")
+    }
+
+    func stats(_ request: Request) async throws -> Response {
+        _ = try QueryParameters(request.uri.query, allowed: [])
+        let json = try await pool.run { try StoreStats.read($0.store).json(hidePaths: true) }
+        return .json(json)
+    }
+
+    func prometheus(_ request: Request) async throws -> Response {
+        _ = try QueryParameters(request.uri.query, allowed: [])
+        let stats = try await pool.run { try StoreStats.read($0.store) }
+        let text = metrics.render(stats)
+        return Response(status: .ok, headers: .contentType("text/plain; version=0.0.4; charset=utf-8"),
+                        body: .init(byteBuffer: NIOCore.ByteBuffer(bytes: text)))
+    }
+
+    func savedQueries(_ request: Request) async throws -> Response {
+        _ = try QueryParameters(request.uri.query, allowed: [])
+        let items = SavedQueries.all().map { q in
+            JSONWriter.object([
+                ("name", JSONWriter.quote(q.name)),
+                ("description", JSONWriter.quote(SavedQueries.description(of: q.text))),
+                ("expression", JSONWriter.quote(SavedQueries.expression(of: q.text))),
+            ])
+        }
+        return .json("{\"queries\":[" + items.joined(separator: ",") + "]}")
+    }
+
+    func savedQueryFlows(_ request: Request, name: String) async throws -> Response {
+        guard let expression = SavedQueries.load(name) else {
+            throw APIError(.notFound, "not_found", "no saved query named \"\(name.prefix(64))\"")
+        }
+        return try await flows(request, savedFilter: expression)
+    }
+}
