@@ -84,7 +84,13 @@ let package = Package(
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "FlowGen"]),
         .testTarget(name: "FlowStoreTests", dependencies: ["FlowModel", "FlowGen", "FlowStore"]),
         .testTarget(name: "FlowQueryTests", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowQuery"]),
-        .testTarget(name: "FlowIngestTests", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowIngest"]),
+        // Shared by the end-to-end test targets: scratch folders, running the built binary.
+        .target(name: "FlowTestSupport", dependencies: ["FlowModel", "FlowGen", "FlowStore"], path: "Tests/FlowTestSupport"),
+        .testTarget(name: "FlowIngestTests", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowTestSupport"]),
+        .testTarget(
+            name: "FlowServerTests",
+            dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowTestSupport", .product(name: "Yams", package: "Yams")]
+        ),
     ],
     // Swift 5 mode: the C globals this tool uses (stderr, signal flags) trip Swift 6's strict
     // concurrency checking without making anything safer here.

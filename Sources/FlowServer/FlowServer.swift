@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// How `flowtrail serve` runs.
 public struct ServerOptions: Sendable {
@@ -51,7 +52,6 @@ public enum FlowServer {
             router: router,
             server: .http1(configuration: .init(httpDecoderConfiguration: decoder)),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "flowtrail"),
-            services: [ingest],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port
                 print("flowtrail: serving \(options.databasePath.split(separator: "/").last ?? "") on http://\(options.host):\(port)")
@@ -62,7 +62,11 @@ public enum FlowServer {
         if !options.isLoopback, options.token == nil {
             FileHandle.standardError.write(Data("flowtrail: warning: listening on \(options.host) without --token: anyone who can reach this address can read every stored flow\n".utf8))
         }
-        try await app.runService()
+        // Graceful shutdown runs in reverse order: ingest stops first (its batch commits and
+        // follow streams end), then the server drains its open requests.
+        let group = ServiceGroup(configuration: .init(
+            services: [app, ingest], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     static func makeRouter(_ api: APIContext, token: String?) -> Router<BasicRequestContext> {

@@ -19,8 +19,11 @@ extension APIContext {
             throw APIError(.contentTooLarge, "body_too_large", "the body is larger than the \(bodyLimit)-byte limit")
         }
         let bytes = Array(buffer.readableBytesView)
-        let result: PushResult = try await withCheckedThrowingContinuation { done in
-            inbox.submit(bytes) { done.resume(with: $0) }
+        let result: PushResult
+        do {
+            result = try await withCheckedThrowingContinuation { done in inbox.submit(bytes) { done.resume(with: $0) } }
+        } catch {
+            throw APIError(.serviceUnavailable, "ingest_unavailable", "the server could not store the body: \(error)")
         }
         let c = result.counts
         let json = JSONWriter.object([
@@ -28,6 +31,8 @@ extension APIContext {
             ("nonflow", "\(c.nonFlow)"), ("blank", "\(c.blank)"),
             ("errors", "[" + result.messages.map(JSONWriter.quote).joined(separator: ",") + "]"),
         ])
-        return .json(json)
+        // Nothing usable in a non-empty body: the client sent the wrong thing.
+        let useless = c.flows == 0 && c.nonFlow == 0 && c.rejected > 0
+        return useless ? .json("{\"error\":{\"code\":\"invalid_body\",\"message\":\"no line of the body is a Hubble record\",\"result\":\(json)}}", status: .badRequest) : .json(json)
     }
 }

@@ -5,21 +5,21 @@ import FlowStore
 import XCTest
 
 /// A temporary directory removed after the test.
-final class Scratch {
-    let url: URL
-    init() throws {
+public final class Scratch {
+    public let url: URL
+    public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("flowtrail-ingest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-enum Paths {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public enum Paths {
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The `flowtrail` executable that `swift test` built next to the tests.
-    static var flowtrail: String {
+    public static var flowtrail: String {
         let candidates = [
             Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("flowtrail").path,
             Bundle.main.bundleURL.appendingPathComponent("flowtrail").path,
@@ -28,11 +28,11 @@ enum Paths {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
     }
 
-    static var fixture: String { packageRoot.appendingPathComponent("Tests/Fixtures/hubble-samples.jsonl").path }
+    public static var fixture: String { packageRoot.appendingPathComponent("Tests/Fixtures/hubble-samples.jsonl").path }
 }
 
 /// Generated canonical lines, deterministic for a seed.
-func generatedLines(_ count: Int, seed: UInt64 = 7, start: Int64 = 1_767_225_600_000_000_000) -> [String] {
+public func generatedLines(_ count: Int, seed: UInt64 = 7, start: Int64 = 1_767_225_600_000_000_000) -> [String] {
     var options = GeneratorOptions()
     options.seed = seed
     options.start = start
@@ -42,13 +42,13 @@ func generatedLines(_ count: Int, seed: UInt64 = 7, start: Int64 = 1_767_225_600
 
 /// Runs the flowtrail binary to completion.
 @discardableResult
-func runFlowtrail(_ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+public func runFlowtrail(_ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let r = try runFlowtrailData(args, stdin: stdin, env: env)
     return (r.status, String(decoding: r.out, as: UTF8.self), r.err)
 }
 
 /// Runs the flowtrail binary to completion; standard output as bytes (exports are large).
-func runFlowtrailData(_ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: Data, err: String) {
+public func runFlowtrailData(_ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: Data, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: Paths.flowtrail)
     p.arguments = args
@@ -83,28 +83,28 @@ func runFlowtrailData(_ args: [String], stdin: Data? = nil, env: [String: String
     return (p.terminationStatus, outData, String(decoding: errData, as: UTF8.self))
 }
 
-func jsonObject(_ text: Substring) throws -> NSDictionary {
+public func jsonObject(_ text: Substring) throws -> NSDictionary {
     try JSONSerialization.jsonObject(with: Data(text.utf8)) as! NSDictionary
 }
 
-func jsonObject(_ bytes: Data) throws -> NSDictionary {
+public func jsonObject(_ bytes: Data) throws -> NSDictionary {
     try JSONSerialization.jsonObject(with: bytes) as! NSDictionary
 }
 
 /// The lines of a byte buffer (splitting a String of hundreds of MB by Character is far too slow).
-func dataLines(_ data: Data) -> [Data] {
+public func dataLines(_ data: Data) -> [Data] {
     data.split(separator: UInt8(ascii: "\n")).map { Data($0) }
 }
 
 /// The flow object of an input line (wrapped or bare).
-func flowObject(_ line: String) throws -> NSDictionary {
+public func flowObject(_ line: String) throws -> NSDictionary {
     let o = try jsonObject(Substring(line))
     return (o["flow"] as? NSDictionary) ?? o
 }
 
 /// The `uuid` of a flow line, found by its bytes (parsing 200,000 lines as JSON in a debug
 /// test build takes minutes).
-func uuid(of line: Data) -> String? {
+public func uuid(of line: Data) -> String? {
     let key = Data(#""uuid":""#.utf8)
     guard let r = line.range(of: key) else { return nil }
     let start = r.upperBound
@@ -113,7 +113,7 @@ func uuid(of line: Data) -> String? {
 }
 
 /// Exported lines keyed by flow uuid, failing on duplicates.
-func exportedByUUID(db: String) throws -> [String: Data] {
+public func exportedByUUID(db: String) throws -> [String: Data] {
     let r = try runFlowtrailData(["export", "--db", db])
     XCTAssertEqual(r.status, 0, r.err)
     var out: [String: Data] = [:]
@@ -127,14 +127,14 @@ func exportedByUUID(db: String) throws -> [String: Data] {
 
 /// Asserts that an exported line gives back the input line's flow: byte for byte when the
 /// input was canonical, else as equal JSON values.
-func assertSameFlow(_ exported: Data?, _ input: String, file: StaticString = #filePath, line: UInt = #line) throws {
+public func assertSameFlow(_ exported: Data?, _ input: String, file: StaticString = #filePath, line: UInt = #line) throws {
     guard let exported else { return XCTFail("flow missing from export: \(input.prefix(120))", file: file, line: line) }
     if exported == Data(input.utf8) { return }
     let got = try jsonObject(exported)["flow"] as? NSDictionary
     XCTAssertEqual(got, try flowObject(input), file: file, line: line)
 }
 
-func statsJSON(db: String) throws -> NSDictionary {
+public func statsJSON(db: String) throws -> NSDictionary {
     let r = try runFlowtrail(["stats", "--db", db, "--json"])
     XCTAssertEqual(r.status, 0, r.err)
     return try jsonObject(Substring(r.out))
