@@ -31,7 +31,7 @@ public final class ExportRenderer {
     public let format: ExportFormat
     public let columns: ExportColumns
     /// Whole flow lines (ndjson without explicit columns).
-    let wholeLines: Bool
+    public let wholeLines: Bool
     /// Leave cells that a spreadsheet would run as a formula as they are.
     let raw: Bool
     private let extractor: FieldExtractor
@@ -70,7 +70,7 @@ public final class ExportRenderer {
             for k in columns.names.indices {
                 if k > 0 { out.append(0x2C) }
                 cell.removeAll()
-                if let r = extractor.ranges[k] {
+                if let r = extractor.range(k) {
                     FieldExtractor.appendText(UnsafeBufferPointer(rebasing: line[r]), into: cell)
                 } else {
                     cell.append(columns.absent[k].text)
@@ -84,7 +84,7 @@ public final class ExportRenderer {
                 if k > 0 { out.append(0x2C) }
                 JSONText.appendQuoted(name, to: out)
                 out.append(0x3A)
-                if let r = extractor.ranges[k] { out.append(UnsafeBufferPointer(rebasing: line[r])) } else { out.append(columns.absent[k].json) }
+                if let r = extractor.range(k) { out.append(UnsafeBufferPointer(rebasing: line[r])) } else { out.append(columns.absent[k].json) }
             }
             out.append("}\n")
         }
@@ -93,8 +93,13 @@ public final class ExportRenderer {
     /// A CSV field: quoted when it holds a comma, quote, CR or LF; a leading `=`, `+`, `-`,
     /// `@`, tab or CR gets a `'` so spreadsheets show it instead of running it.
     func appendCSV(_ text: UnsafeBufferPointer<UInt8>, into out: ByteBuffer) {
-        let guardFormula = !raw && text.first.map { [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains($0) } == true
-        let quote = text.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        var guardFormula = false
+        if !raw, let c = text.first { guardFormula = c == 0x3D || c == 0x2B || c == 0x2D || c == 0x40 || c == 0x09 || c == 0x0D }
+        var quote = false
+        for b in text where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
+            quote = true
+            break
+        }
         if quote { out.append(0x22) }
         if guardFormula { out.append(0x27) }
         if quote {

@@ -1,25 +1,149 @@
+import Dispatch
 import FlowModel
 import FlowQuery
+import Foundation
 
 /// Streams every matching flow, oldest first, as export records in chunks of about
 /// `chunkSize` bytes: memory stays flat whatever the number of flows.
+///
+/// Choosing columns costs about as much as rebuilding the flow line, so with columns the work
+/// is split over two threads: this one runs SQLite and rebuilds lines in batches, a second
+/// extracts and renders them, in order. At most a few batches wait in between.
 public enum ExportJob {
     public static let chunkSize = 256 * 1024
+    static let batchBytes = 512 * 1024
+    static let batchesInFlight = 3
 
     /// Runs the export; `emit` gets each full chunk (and the last, partial one) and may
-    /// throw to stop it (a client that went away).
+    /// throw to stop it (a client that went away). With columns, `emit` runs on the
+    /// rendering thread, one call at a time.
     public static func run(engine: QueryEngine, filters: [Typed], since: Int64?, until: Int64?,
                            renderer: ExportRenderer, chunkSize: Int = chunkSize,
                            emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        let out = ByteBuffer(capacity: chunkSize + 64 * 1024)
+        let out = FlowModel.ByteBuffer(capacity: chunkSize + 64 * 1024)
         renderer.header(into: out)
-        try engine.page(filters, since: since, until: until) { line, _ in
-            renderer.record(line, into: out)
-            if out.count >= chunkSize {
-                try emit(out.bytes)
-                out.removeAll()
+        guard !renderer.wholeLines else {
+            try engine.page(filters, since: since, until: until) { line, _ in
+                renderer.record(line, into: out)
+                if out.count >= chunkSize {
+                    try emit(out.bytes)
+                    out.removeAll()
+                }
             }
+            if out.count > 0 { try emit(out.bytes) }
+            return
         }
-        if out.count > 0 { try emit(out.bytes) }
+        try withoutActuallyEscaping(emit) { emit in
+            let queue = BatchQueue(capacity: batchesInFlight)
+            let failure = ErrorBox()
+            let done = DispatchSemaphore(value: 0)
+            let renderThread = Thread {
+                defer { done.signal() }
+                while let batch = queue.pop() {
+                    defer { queue.recycle(batch) }
+                    guard !failure.isSet else { continue }  // keep draining so the producer never blocks
+                    do {
+                        for k in 0..<(batch.ends.count) {
+                            let start = k == 0 ? 0 : batch.ends[k - 1]
+                            renderer.record(UnsafeBufferPointer(rebasing: batch.bytes.bytes[start..<batch.ends[k]]), into: out)
+                            if out.count >= chunkSize {
+                                try emit(out.bytes)
+                                out.removeAll()
+                            }
+                        }
+                    } catch {
+                        failure.set(error)
+                    }
+                }
+                if !failure.isSet, out.count > 0 {
+                    do { try emit(out.bytes) } catch { failure.set(error) }
+                }
+            }
+            renderThread.start()
+            var batch = queue.fresh()
+            do {
+                try engine.page(filters, since: since, until: until) { line, _ in
+                    batch.bytes.append(line)
+                    batch.ends.append(batch.bytes.count)
+                    if batch.bytes.count >= batchBytes {
+                        if let e = failure.error { throw e }
+                        queue.push(batch)
+                        batch = queue.fresh()
+                    }
+                }
+                queue.push(batch)
+            } catch {
+                failure.set(error)
+            }
+            queue.push(nil)
+            done.wait()
+            if let e = failure.error { throw e }
+        }
+    }
+}
+
+/// Rebuilt flow lines handed from the query thread to the rendering thread.
+final class LineBatch {
+    let bytes = FlowModel.ByteBuffer(capacity: ExportJob.batchBytes + 16 * 1024)
+    var ends: [Int] = []
+}
+
+/// A bounded hand-off queue between two threads, reusing batches.
+final class BatchQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [LineBatch?] = []
+    private var spare: [LineBatch] = []
+    private let slots: DispatchSemaphore
+    private let ready = DispatchSemaphore(value: 0)
+
+    init(capacity: Int) { slots = DispatchSemaphore(value: capacity) }
+
+    func push(_ batch: LineBatch?) {
+        slots.wait()
+        lock.lock()
+        items.append(batch)
+        lock.unlock()
+        ready.signal()
+    }
+
+    func pop() -> LineBatch? {
+        ready.wait()
+        lock.lock()
+        let b = items.removeFirst()
+        lock.unlock()
+        slots.signal()
+        return b
+    }
+
+    func fresh() -> LineBatch {
+        lock.lock()
+        defer { lock.unlock() }
+        if let b = spare.popLast() {
+            b.bytes.removeAll()
+            b.ends.removeAll(keepingCapacity: true)
+            return b
+        }
+        return LineBatch()
+    }
+
+    func recycle(_ batch: LineBatch) {
+        lock.lock()
+        spare.append(batch)
+        lock.unlock()
+    }
+}
+
+/// The first error either thread met.
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Error?
+
+    var error: Error? { lock.lock(); defer { lock.unlock() }; return first }
+    var isSet: Bool { error != nil }
+
+    func set(_ e: Error) {
+        lock.lock()
+        if first == nil { first = e }
+        lock.unlock()
     }
 }

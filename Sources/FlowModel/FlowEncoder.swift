@@ -7,21 +7,31 @@ public enum FlowEncoder {
     /// text dictionaries, canonical JSON otherwise), or nil when the flow had none.
     public static func writeFlow(residual: UnsafeBufferPointer<UInt8>, time: Int64,
                                  extracted: (Column) -> UnsafeBufferPointer<UInt8>?, into out: ByteBuffer) {
-        var c = JSONCursor(residual)
-        guard c.peek() == 0x7B else { out.append(residual); return }
+        // The residual was written by the store: a trusted scan, no validation.
+        guard let base = residual.baseAddress else { out.append("{}"); return }
+        var c = TrustedScan(p: base, n: residual.count, i: 0)
+        c.space()
+        guard c.i < c.n, c.p[c.i] == 0x7B else { out.append(residual); return }
         c.i += 1
         out.append(0x7B)
-        if c.peek() == 0x7D { out.append(0x7D); return }
+        c.space()
+        if c.i < c.n, c.p[c.i] == 0x7D { out.append(0x7D); return }
         var first = true
         while true {
-            c.skipSpace()
-            guard let key = try? c.string(), (try? c.expect(0x3A, "':'")) != nil else { break }
+            c.space()
+            guard c.i < c.n, c.p[c.i] == 0x22 else { break }
+            let (ks, ke) = c.string()
+            c.space()
+            guard c.i < c.n, c.p[c.i] == 0x3A else { break }
+            c.i += 1
+            c.space()
             if !first { out.append(0x2C) }
             first = false
-            out.append(c.p + key.start - 1, key.end - key.start + 2)
+            out.append(c.p + ks - 1, ke - ks + 2)
             out.append(0x3A)
-            let keyBytes = UnsafeBufferPointer(start: c.p + key.start, count: key.end - key.start)
-            let start = (try? c.skipValue(depth: 0)) ?? c.i
+            let keyBytes = UnsafeBufferPointer(start: c.p + ks, count: ke - ks)
+            let start = c.i
+            c.skip()
             let isPlaceholder = c.i - start == 1 && c.p[start] == 0x30
             if isPlaceholder, let f = CompiledSchema.shared.flowField(keyBytes) {
                 switch f.place {
@@ -45,9 +55,9 @@ public enum FlowEncoder {
             } else {
                 out.append(c.p + start, c.i - start)
             }
-            let sep = c.peek()
+            c.space()
+            guard c.i < c.n, c.p[c.i] == 0x2C else { break }
             c.i += 1
-            if sep != 0x2C { break }
         }
         out.append(0x7D)
     }

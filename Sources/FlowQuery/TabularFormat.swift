@@ -1,7 +1,7 @@
 import FlowModel
 
-/// The `csv` and `table` outputs of `flowtrail query`: one row a flow, a fixed useful set of
-/// columns. (The export route of the HTTP issue adds choosable columns.)
+/// The `table` output of `flowtrail query`: one row a flow, a fixed useful set of columns.
+/// (CSV comes from FlowExport's renderer, with the export's default columns.)
 public enum TabularFormat {
     public static let headers = [
         "time", "verdict", "direction", "match_type", "source", "source_identity", "destination",
@@ -33,14 +33,6 @@ public enum TabularFormat {
             endpoint("destination", str(flow["IP"]?["destination"])), str(flow["destination"]?["identity"]),
             port, proto, str(flow["drop_reason_desc"]), str(flow["node_name"]), str(flow["Summary"]),
         ]
-    }
-
-    /// One CSV record (RFC 4180: quoted when needed, CRLF ending).
-    public static func csvRecord(_ cells: [String]) -> String {
-        cells.map { cell in
-            cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
-        }.joined(separator: ",") + "\r\n"
     }
 
     /// Rows padded into aligned columns.

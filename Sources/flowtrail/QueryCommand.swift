@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowExport
 import FlowModel
 import FlowQuery
 import FlowStore
@@ -56,7 +57,11 @@ struct QueryCommand: ParsableCommand {
         var n = 0
         var rows: [[String]] = []
         if output == "json" { out.write("[") }
-        if output == "csv" { out.write(TabularFormat.csvRecord(TabularFormat.headers)) }
+        // CSV is the export's default columns, as GET /api/v1/flows?format=csv writes them.
+        let csv = output == "csv" ? ExportRenderer(format: .csv, columns: nil) : nil
+        let csvBuffer = ByteBuffer(capacity: 4096)
+        csv?.header(into: csvBuffer)
+        out.write(csvBuffer.bytes)
         do {
             try engine.lines(filters, since: since, until: until, window: window) { line in
                 switch output {
@@ -68,7 +73,9 @@ struct QueryCommand: ParsableCommand {
                     out.newline()
                     out.write(line)
                 case "csv":
-                    out.write(TabularFormat.csvRecord(TabularFormat.cells(String(decoding: line, as: UTF8.self))))
+                    csvBuffer.removeAll()
+                    csv!.record(line, into: csvBuffer)
+                    out.write(csvBuffer.bytes)
                 case "table":
                     rows.append(TabularFormat.cells(String(decoding: line, as: UTF8.self)))
                 default:

@@ -2,7 +2,6 @@ import Foundation
 import FlowGen
 import FlowModel
 import FlowStore
-import XCTest
 
 /// A temporary directory removed after the test.
 public final class Scratch {
@@ -112,30 +111,27 @@ public func uuid(of line: Data) -> String? {
     return String(decoding: line[start..<end], as: UTF8.self)
 }
 
+/// A failed expectation in a support function (the test fails with it as a thrown error).
+public struct SupportFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
 /// Exported lines keyed by flow uuid, failing on duplicates.
 public func exportedByUUID(db: String) throws -> [String: Data] {
     let r = try runFlowtrailData(["export", "--db", db])
-    XCTAssertEqual(r.status, 0, r.err)
+    guard r.status == 0 else { throw SupportFailure("export failed: \(r.err)") }
     var out: [String: Data] = [:]
     for line in dataLines(r.out) {
-        guard let id = uuid(of: line) else { XCTFail("exported flow without uuid"); continue }
-        XCTAssertNil(out[id], "flow \(id) stored twice")
+        guard let id = uuid(of: line) else { throw SupportFailure("exported flow without uuid") }
+        guard out[id] == nil else { throw SupportFailure("flow \(id) stored twice") }
         out[id] = line
     }
     return out
 }
 
-/// Asserts that an exported line gives back the input line's flow: byte for byte when the
-/// input was canonical, else as equal JSON values.
-public func assertSameFlow(_ exported: Data?, _ input: String, file: StaticString = #filePath, line: UInt = #line) throws {
-    guard let exported else { return XCTFail("flow missing from export: \(input.prefix(120))", file: file, line: line) }
-    if exported == Data(input.utf8) { return }
-    let got = try jsonObject(exported)["flow"] as? NSDictionary
-    XCTAssertEqual(got, try flowObject(input), file: file, line: line)
-}
-
 public func statsJSON(db: String) throws -> NSDictionary {
     let r = try runFlowtrail(["stats", "--db", db, "--json"])
-    XCTAssertEqual(r.status, 0, r.err)
+    guard r.status == 0 else { throw SupportFailure("stats failed: \(r.err)") }
     return try jsonObject(Substring(r.out))
 }
