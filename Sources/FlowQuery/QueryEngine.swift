@@ -21,10 +21,18 @@ public struct FlowKey: Sendable, Equatable, Hashable {
     }
 }
 
+/// The key of a memoised dictionary lookup.
+struct JSONMemoKey: Hashable {
+    let id: Int64
+    let path: String
+}
+
+let sqliteTransientDestructor = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
 /// Runs checked filters against a store: one SQL statement per day partition in range.
 public final class QueryEngine {
     public let store: FlowStore
-    let reader: FlowReader
+    public let reader: FlowReader
 
     public init(store: FlowStore) throws {
         self.store = store
@@ -168,6 +176,24 @@ public final class QueryEngine {
 
     // MARK: SQL functions
 
+    /// Memoised `ft_json` results.
+    var jsonMemo: [JSONMemoKey: SQLValue] = [:]
+    private var jsonExtractStatement: Statement?
+
+    /// SQLite's own json_extract, so memoised values have exactly its semantics.
+    func jsonExtract(_ value: OpaquePointer, _ path: OpaquePointer) -> SQLValue {
+        do {
+            if jsonExtractStatement == nil { jsonExtractStatement = try store.db.prepare("SELECT json_extract(?1, ?2)") }
+            let s = jsonExtractStatement!
+            defer { s.reset() }
+            sqlite3_bind_value(s.stmt, 1, value)
+            sqlite3_bind_value(s.stmt, 2, path)
+            return try s.step() ? s.value(0) : .null
+        } catch {
+            return .null
+        }
+    }
+
     private func registerFunctions() throws {
         let db = store.db.handle
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -203,6 +229,29 @@ public final class QueryEngine {
                 return
             }
             sqlite3_result_int(ctx, PosixRegex.matches(String(cString: p), String(cString: t)) ? 1 : 0)
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_json", 3, flags, context, { ctx, _, args in
+            // json_extract(value, path) of an immutable dictionary entry, memoised by (id, path):
+            // an endpoint filter tests every endpoint entry on each query, and parsing
+            // thousands of endpoint objects per request dominated server latency.
+            let engine = Unmanaged<QueryEngine>.fromOpaque(sqlite3_user_data(ctx)!).takeUnretainedValue()
+            let id = sqlite3_value_int64(args![0])
+            let path = sqlite3_value_text(args![2]).map { String(cString: $0) } ?? ""
+            let key = JSONMemoKey(id: id, path: path)
+            let v: SQLValue
+            if let hit = engine.jsonMemo[key] {
+                v = hit
+            } else {
+                v = engine.jsonExtract(args![1]!, args![2]!)
+                if engine.jsonMemo.count >= 500_000 { engine.jsonMemo.removeAll(keepingCapacity: true) }
+                engine.jsonMemo[key] = v
+            }
+            switch v {
+            case .int(let i): sqlite3_result_int64(ctx, i)
+            case .real(let d): sqlite3_result_double(ctx, d)
+            case .text(let t): sqlite3_result_text(ctx, t, -1, sqliteTransientDestructor)
+            default: sqlite3_result_null(ctx)
+            }
         }, nil, nil, nil)
         rc |= sqlite3_create_function_v2(db, "ft_time", 1, flags, nil, { ctx, _, args in
             guard let t = sqlite3_value_text(args![0]), let v = FlowTime.parse(String(cString: t)) else {

@@ -223,15 +223,18 @@ struct SQLCompiler {
     }
 
     /// A typed value at `subpath` inside the JSON `json`.
-    private mutating func extract(_ json: String, _ subpath: [FieldDef], type: QueryType, kind: FieldKind) -> String {
+    private mutating func extract(_ jsonIn: String, _ subpath: [FieldDef], type: QueryType, kind: FieldKind) -> String {
         let p = bind(.text(Self.jsonPath(subpath)))
+        // Pushed down to the endpoint dictionary: memoised per entry (see ft_json).
+        let json = jsonIn == "d.value" ? "d.id, d.value" : jsonIn
+        let jsonExtract = jsonIn == "d.value" ? "ft_json" : "json_extract"
         switch kind {
-        case .string: return "coalesce(json_extract(\(json), \(p)), '')"
-        case .bool, .boolWrapper, .int32, .uint32: return "coalesce(json_extract(\(json), \(p)), 0)"
-        case .int64, .uint64: return "coalesce(CAST(json_extract(\(json), \(p)) AS INTEGER), 0)"
-        case .enumeration(let e): return "ft_enum(\(bind(.text(e.name))), json_extract(\(json), \(p)))"
-        case .timestamp: return "coalesce(ft_time(json_extract(\(json), \(p))), 0)"
-        case .repeated, .message, .any: return "json_extract(\(json), \(p))"
+        case .string: return "coalesce(\(jsonExtract)(\(json), \(p)), '')"
+        case .bool, .boolWrapper, .int32, .uint32: return "coalesce(\(jsonExtract)(\(json), \(p)), 0)"
+        case .int64, .uint64: return "coalesce(CAST(\(jsonExtract)(\(json), \(p)) AS INTEGER), 0)"
+        case .enumeration(let e): return "ft_enum(\(bind(.text(e.name))), \(jsonExtract)(\(json), \(p)))"
+        case .timestamp: return "coalesce(ft_time(\(jsonExtract)(\(json), \(p))), 0)"
+        case .repeated, .message, .any: return "\(jsonExtract)(\(json), \(p))"
         }
     }
 

@@ -11,6 +11,8 @@ final class Reader: @unchecked Sendable {
     init(path: String) throws {
         store = try FlowStore(path: path, readOnly: true)
         engine = try QueryEngine(store: store)
+        // A page of up to 100 flows can touch 100 blocks; keep the hot ones across requests.
+        engine.reader.cacheSize = 64
     }
 
     /// Picks up partitions that other connections created since this one last looked

@@ -8,7 +8,9 @@ public final class FlowReader {
     /// the same block again and again.
     private var cache: [BlockKey: DecodedBlock] = [:]
     private var cacheOrder: [BlockKey] = []
-    private static let cacheSize = 16
+    /// Blocks kept decompressed (each about 0.5 MB). One-shot reads need few; a server's
+    /// readers keep more, so a hot page of flows spread over many blocks stays cached.
+    public var cacheSize = 16
     private let out = ByteBuffer(capacity: 8192)
     private var dictStatement: Statement?
     /// Dictionary values of the current row, at `ranges[column]`.
@@ -111,7 +113,7 @@ public final class FlowReader {
         let decoded = DecodedBlock(bytes: bytes, offsets: offsets)
         cache[key] = decoded
         cacheOrder.append(key)
-        if cacheOrder.count > Self.cacheSize { cache[cacheOrder.removeFirst()] = nil }
+        if cacheOrder.count > cacheSize { cache[cacheOrder.removeFirst()] = nil }
         return decoded
     }
 }
