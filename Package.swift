@@ -54,11 +54,13 @@ let package = Package(
         .target(name: "FlowIngest", dependencies: ["FlowModel", "FlowStore", "CZlib"], swiftSettings: optimised),
         // Export: chosen catalog fields as CSV or NDJSON, streamed in bounded chunks.
         .target(name: "FlowExport", dependencies: ["FlowModel", "FlowQuery"], swiftSettings: optimised),
+        // Reports: what default-deny would block, suggested policies, traffic summaries.
+        .target(name: "FlowReports", dependencies: ["FlowModel", "FlowStore", "FlowQuery"]),
         // HTTP API on Hummingbird: flows, follow, export, saved queries, push ingest, metrics.
         .target(
             name: "FlowServer",
             dependencies: [
-                "FlowModel", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport",
+                "FlowModel", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -72,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "flowtrail",
             dependencies: [
-                "FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowServer",
+                "FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowReports", "FlowServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -51,14 +51,8 @@ public final class QueryEngine {
     public func statement(_ filters: [Typed], day: Int64, count: Bool = false, descending: Bool = false,
                           limit: Int? = nil, after: FlowKey? = nil, ids: Range<Int64>? = nil)
         -> (sql: String, params: [SQLValue]) {
-        var params: [SQLValue] = []
-        var clauses: [String] = []
-        for f in filters {
-            let c = SQLCompiler.compile(f, day: day, offset: 2 + params.count)
-            clauses.append(c.sql)
-            params += c.params
-        }
-        let filter = clauses.isEmpty ? "1" : clauses.joined(separator: " OR ")
+        let (filter, filterParams) = Self.filterSQL(filters, day: day, offset: 2)
+        var params = filterParams
         let what = count ? "count(*)" : FlowReader.selectList + ", f.id"
         var sql = "SELECT \(what) FROM \"\(FlowStore.flowTable(day))\" AS f WHERE f.time >= ?1 AND f.time < ?2"
         func next(_ v: Int64) -> String {
@@ -75,6 +69,19 @@ public final class QueryEngine {
         if !count { sql += descending ? " ORDER BY f.time DESC, f.id DESC" : " ORDER BY f.time, f.id" }
         if let limit { sql += " LIMIT \(next(Int64(limit)))" }
         return (sql, params)
+    }
+
+    /// The filters as one SQL condition on partition `day` (alias `f`), ORed, with parameters
+    /// numbered from `?(offset + 1)`.
+    public static func filterSQL(_ filters: [Typed], day: Int64, offset: Int) -> (sql: String, params: [SQLValue]) {
+        var params: [SQLValue] = []
+        var clauses: [String] = []
+        for f in filters {
+            let c = SQLCompiler.compile(f, day: day, offset: offset + params.count)
+            clauses.append(c.sql)
+            params += c.params
+        }
+        return (clauses.isEmpty ? "1" : clauses.joined(separator: " OR "), params)
     }
 
     /// Days whose partition overlaps `[since, until)`.

@@ -36,7 +36,10 @@ public final class FlowStore {
         try reloadPartitions()
         // Writers need every dictionary entry in memory (value → id); readers look ids up as
         // they meet them, so a one-shot query does not pay for a large dictionary at start.
-        if !readOnly { try dictionary.load(db) }
+        if !readOnly {
+            try dictionary.load(db)
+            try Rollups.backfill(self)
+        }
     }
 
     /// Turns SQLite's terse codes into the reason a user can act on.

@@ -133,6 +133,7 @@ public final class FlowWriter {
             try db.execute("BEGIN IMMEDIATE")
             try writeDictionary(b.dictionary)
             for day in b.partitions.keys.sorted() { try writePartition(b.partitions[day]!) }
+            for rows in committed { try Rollups.add(store, rows) }
             try writeLostEvents(b.lostEvents)
             for (name, delta) in b.counters { try store.addCounter(name, delta) }
             try writePositions(b.positions)

@@ -1,0 +1,81 @@
+import FlowModel
+import FlowQuery
+import FlowStore
+
+/// Traffic over a range: flows by verdict, top drop reasons, top talkers (workload to
+/// workload) and a histogram of flows by verdict, from the per-minute rollups (or, with
+/// filters, from raw flows).
+public struct SummaryReport: Sendable {
+    public let since: Int64
+    public let until: Int64
+    public let bucketMinutes: Int64
+    public internal(set) var verdicts: [Int64: Int64] = [:]
+    public internal(set) var dropReasons: [Int64: Int64] = [:]
+    public internal(set) var talkers: [(source: String, destination: String, flows: Int64)] = []
+    /// bucket start (ns) → verdict → flows.
+    public internal(set) var histogram: [Int64: [Int64: Int64]] = [:]
+    public var totalFlows: Int64 { verdicts.values.reduce(0, +) }
+
+    public static func build(engine: QueryEngine, since: Int64?, until: Int64?, bucketMinutes: Int64,
+                             filters: [Typed] = [], top: Int = 10) throws -> SummaryReport {
+        let store = engine.store
+        let minute = Rollups.nanosPerMinute
+        let from = since.map { $0 / minute * minute } ?? (store.days.first ?? 0) * 86_400_000_000_000
+        let to = until.map { ($0 + minute - 1) / minute * minute } ?? ((store.days.last ?? 0) + 1) * 86_400_000_000_000
+        var r = SummaryReport(since: from, until: to, bucketMinutes: bucketMinutes)
+        let lookup = DictionaryLookup(store)
+        var pairs: [String: Int64] = [:]
+        for day in store.days where (day + 1) * 86_400_000_000_000 > from && day * 86_400_000_000_000 < to {
+            let stamp = FlowTime.dayStamp(day)
+            var params: [SQLValue] = [.int(from), .int(to)]
+            let verdictSQL: String, talkerSQL: String
+            if filters.isEmpty {
+                let range = "WHERE minute >= ?1 / \(minute) AND minute < ?2 / \(minute)"
+                verdictSQL = "SELECT minute, verdict, drop_reason, sum(flows) FROM \"v_\(stamp)\" \(range) GROUP BY 1, 2, 3"
+                talkerSQL = "SELECT src_ep, dst_ep, sum(flows) FROM \"t_\(stamp)\" \(range) GROUP BY 1, 2"
+            } else {
+                let (filter, p) = QueryEngine.filterSQL(filters, day: day, offset: 2)
+                params += p
+                let rows = "FROM \"\(FlowStore.flowTable(day))\" AS f WHERE f.time >= ?1 AND f.time < ?2 AND (\(filter))"
+                verdictSQL = "SELECT f.time / \(minute), f.verdict, f.drop_reason, count(*) \(rows) GROUP BY 1, 2, 3"
+                talkerSQL = "SELECT coalesce(f.src_ep, 0), coalesce(f.dst_ep, 0), count(*) \(rows) GROUP BY 1, 2"
+            }
+            let v = try store.db.prepare(verdictSQL)
+            try v.bind(params)
+            while try v.step() {
+                let n = v.int(3), verdict = v.int(1)
+                r.verdicts[verdict, default: 0] += n
+                if v.int(2) != 0 { r.dropReasons[v.int(2), default: 0] += n }
+                let bucket = v.int(0) / bucketMinutes * bucketMinutes * minute
+                r.histogram[bucket, default: [:]][verdict, default: 0] += n
+            }
+            let t = try store.db.prepare(talkerSQL)
+            try t.bind(params)
+            while try t.step() {
+                let key = try lookup.endpoint(t.int(0)).display + "\u{0}" + lookup.endpoint(t.int(1)).display
+                pairs[key, default: 0] += t.int(2)
+            }
+        }
+        r.talkers = pairs.map { k, n in
+            let parts = k.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+            return (parts[0], parts.count > 1 ? parts[1] : "", n)
+        }.sorted { $0.flows != $1.flows ? $0.flows > $1.flows : ($0.source, $0.destination) < ($1.source, $1.destination) }
+        r.talkers = Array(r.talkers.prefix(top))
+        return r
+    }
+
+    public func json() -> String {
+        let q = JSONText.quoted
+        func verdictName(_ v: Int64) -> String { FlowEnums.verdict.name(v) ?? String(v) }
+        let verdictJSON = verdicts.keys.sorted().map { "\(q(verdictName($0))):\(verdicts[$0]!)" }.joined(separator: ",")
+        let drops = dropReasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
+            .map { "{\"reason\":\(q(FlowEnums.dropReason.name($0.key) ?? String($0.key))),\"flows\":\($0.value)}" }.joined(separator: ",")
+        let talkersJSON = talkers.map { "{\"source\":\(q($0.source)),\"destination\":\(q($0.destination)),\"flows\":\($0.flows)}" }.joined(separator: ",")
+        let buckets = histogram.keys.sorted().map { b in
+            "{\"start\":\(q(FlowTime.format(b))),\"verdicts\":{" + histogram[b]!.keys.sorted().map { "\(q(verdictName($0))):\(histogram[b]![$0]!)" }.joined(separator: ",") + "}}"
+        }.joined(separator: ",")
+        return "{\"since\":\(q(FlowTime.format(since))),\"until\":\(q(FlowTime.format(until))),\"total_flows\":\(totalFlows),"
+            + "\"verdicts\":{\(verdictJSON)},\"top_drop_reasons\":[\(drops)],\"top_talkers\":[\(talkersJSON)],"
+            + "\"bucket\":\(q("\(bucketMinutes)m")),\"histogram\":[\(buckets)]}"
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import FlowQuery
+import FlowReports
+
+/// `flowtrail report`: what default-deny would block, suggested policies, summaries.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Reports over the stored history (docs/REPORTS.md).",
+        subcommands: [DefaultDenyCommand.self, SummaryCommand.self])
+}
+
+/// `flowtrail report default-deny`.
+struct DefaultDenyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "default-deny",
+        abstract: "Connections that default-deny (or leaving audit mode) would block, and policies that would allow them.")
+
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var range: TimeRangeOptions
+    @Option(name: [.customShort("o"), .long], help: "Output: table, json, csv, yaml (suggested CiliumNetworkPolicies).") var output = "table"
+    @Flag(help: "Group raw flows instead of reading the rollups (the reference; slower).") var raw = false
+    @Argument(help: "Extra filters (ORed) that narrow the report.") var expressions: [String] = []
+
+    func validate() throws {
+        guard ["table", "json", "csv", "yaml"].contains(output) else {
+            throw ValidationError("--output: \"\(output)\" is not one of table, json, csv, yaml")
+        }
+    }
+
+    func run() throws {
+        let (since, until) = try range.bounds()
+        let filters = try checkedFilters(expressions)
+        let store = try database.open(readOnly: true)
+        do {
+            let report = try DefaultDenyReport.build(engine: try QueryEngine(store: store), since: since, until: until,
+                                                     filters: filters, fromRawFlows: raw)
+            switch output {
+            case "json": print(report.json())
+            case "csv": print(report.csv(), terminator: "")
+            case "yaml": print(report.policiesYAML(), terminator: "")
+            default: print(report.table(), terminator: "")
+            }
+        } catch {
+            fail("\(error)")
+        }
+    }
+}
+
+/// `flowtrail report summary`.
+struct SummaryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "summary", abstract: "Flows by verdict, top drop reasons, top talkers and a histogram, as JSON.")
+
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var range: TimeRangeOptions
+    @Option(help: "Histogram bucket: 1m, 5m or 1h.") var bucket = "5m"
+    @Argument(help: "Extra filters (ORed) that narrow the summary.") var expressions: [String] = []
+
+    func run() throws {
+        guard let minutes = ["1m": Int64(1), "5m": 5, "1h": 60][bucket] else {
+            throw ValidationError("--bucket: \"\(bucket)\" is not one of 1m, 5m, 1h")
+        }
+        let (since, until) = try range.bounds()
+        let filters = try checkedFilters(expressions)
+        let store = try database.open(readOnly: true)
+        do {
+            print(try SummaryReport.build(engine: try QueryEngine(store: store), since: since, until: until,
+                                          bucketMinutes: minutes, filters: filters).json())
+        } catch {
+            fail("\(error)")
+        }
+    }
+}
