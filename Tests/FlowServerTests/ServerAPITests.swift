@@ -130,6 +130,19 @@ final class ServerAPITests: XCTestCase {
         }
     }
 
+    func testReportRoutesAnswerWhatTheCLIAnswers() throws {
+        let web = try client.get("/api/v1/reports/default-deny")
+        OpenAPISpec.assertConforms("GET", "/api/v1/reports/default-deny", web)
+        let cli = try runFlowtrail(["report", "default-deny", "--db", Self.db, "-o", "json"])
+        XCTAssertEqual(try web.json(), try jsonObject(Substring(cli.out)))
+        let yaml = try client.get("/api/v1/reports/default-deny?format=yaml")
+        XCTAssertEqual(yaml.text, try runFlowtrail(["report", "default-deny", "--db", Self.db, "-o", "yaml"]).out)
+        let summary = try client.get("/api/v1/reports/summary?bucket=1m")
+        OpenAPISpec.assertConforms("GET", "/api/v1/reports/summary", summary)
+        XCTAssertEqual(try summary.json()["total_flows"] as? Int, try statsJSON(db: Self.db)["flows"] as? Int)
+        XCTAssertEqual(try client.get("/api/v1/reports/summary?bucket=2m").status, 400)
+    }
+
     func testUnknownRouteAndMethod() throws {
         let r = try client.get("/api/v1/nothing")
         XCTAssertEqual(r.status, 404)
