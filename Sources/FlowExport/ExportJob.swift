@@ -7,16 +7,15 @@ import Foundation
 /// `chunkSize` bytes: memory stays flat whatever the number of flows.
 ///
 /// Choosing columns costs about as much as rebuilding the flow line, so with columns the work
-/// is split over two threads: this one runs SQLite and rebuilds lines in batches, a second
-/// extracts and renders them, in order. At most a few batches wait in between.
+/// is split over two threads: a second thread runs SQLite and rebuilds lines in batches, the
+/// calling thread extracts and renders them, in order. At most a few batches wait in between.
 public enum ExportJob {
     public static let chunkSize = 256 * 1024
     static let batchBytes = 512 * 1024
     static let batchesInFlight = 3
 
     /// Runs the export; `emit` gets each full chunk (and the last, partial one) and may
-    /// throw to stop it (a client that went away). With columns, `emit` runs on the
-    /// rendering thread, one call at a time.
+    /// throw to stop it (a client that went away). `emit` runs on the calling thread.
     public static func run(engine: QueryEngine, filters: [Typed], since: Int64?, until: Int64?,
                            renderer: ExportRenderer, chunkSize: Int = chunkSize,
                            emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
@@ -33,33 +32,16 @@ public enum ExportJob {
             if out.count > 0 { try emit(out.bytes) }
             return
         }
-        try withoutActuallyEscaping(emit) { emit in
-            let queue = BatchQueue(capacity: batchesInFlight)
-            let failure = ErrorBox()
-            let done = DispatchSemaphore(value: 0)
-            let renderThread = Thread {
-                defer { done.signal() }
-                while let batch = queue.pop() {
-                    defer { queue.recycle(batch) }
-                    guard !failure.isSet else { continue }  // keep draining so the producer never blocks
-                    do {
-                        for k in 0..<(batch.ends.count) {
-                            let start = k == 0 ? 0 : batch.ends[k - 1]
-                            renderer.record(UnsafeBufferPointer(rebasing: batch.bytes.bytes[start..<batch.ends[k]]), into: out)
-                            if out.count >= chunkSize {
-                                try emit(out.bytes)
-                                out.removeAll()
-                            }
-                        }
-                    } catch {
-                        failure.set(error)
-                    }
-                }
-                if !failure.isSet, out.count > 0 {
-                    do { try emit(out.bytes) } catch { failure.set(error) }
-                }
+        // SQLite runs on a thread of its own; this thread renders and emits, so `emit` never
+        // leaves the caller's thread (and never outlives this call).
+        let queue = BatchQueue(capacity: batchesInFlight)
+        let failure = ErrorBox()
+        let producerDone = DispatchSemaphore(value: 0)
+        let producer = Thread {
+            defer {
+                queue.push(nil)
+                producerDone.signal()
             }
-            renderThread.start()
             var batch = queue.fresh()
             do {
                 try engine.page(filters, since: since, until: until) { line, _ in
@@ -75,10 +57,27 @@ public enum ExportJob {
             } catch {
                 failure.set(error)
             }
-            queue.push(nil)
-            done.wait()
-            if let e = failure.error { throw e }
         }
+        producer.start()
+        while let batch = queue.pop() {
+            defer { queue.recycle(batch) }
+            guard !failure.isSet else { continue }  // keep draining so the producer never blocks
+            do {
+                for k in 0..<batch.ends.count {
+                    let start = k == 0 ? 0 : batch.ends[k - 1]
+                    renderer.record(UnsafeBufferPointer(rebasing: batch.bytes.bytes[start..<batch.ends[k]]), into: out)
+                    if out.count >= chunkSize {
+                        try emit(out.bytes)
+                        out.removeAll()
+                    }
+                }
+            } catch {
+                failure.set(error)
+            }
+        }
+        producerDone.wait()
+        if let e = failure.error { throw e }
+        if out.count > 0 { try emit(out.bytes) }
     }
 }
 

@@ -16,6 +16,7 @@ public struct DefaultDenyGroup: Sendable {
     var firstSeen = Int64.max
     var lastSeen = Int64.min
     var exampleUUID = ""
+    var exampleDay: Int64 = 0
     var verdicts: Set<Int64> = []
     var matchTypes: Set<Int64> = []
 
@@ -94,7 +95,7 @@ public struct DefaultDenyReport: Sendable {
                 g.flows += s.int(9)
                 if first < g.firstSeen {
                     g.firstSeen = first
-                    g.exampleUUID = try example(engine, day: day, time: first)
+                    g.exampleDay = day
                 }
                 g.lastSeen = max(g.lastSeen, s.int(11))
                 g.verdicts.insert(s.int(7))
@@ -102,18 +103,36 @@ public struct DefaultDenyReport: Sendable {
                 byKey[key] = g
             }
         }
+        // One example per final group (reading a flow decompresses its block).
+        var examples = ExampleFinder(engine)
+        // In time order, so groups whose first flows share a block decompress it once.
+        for (k, g) in byKey.sorted(by: { $0.value.firstSeen < $1.value.firstSeen }) {
+            byKey[k]!.exampleUUID = try examples.uuid(day: g.exampleDay, time: g.firstSeen)
+        }
         report.groups = byKey.values.sorted { a, b in
             a.flows != b.flows ? a.flows > b.flows : a.firstSeen != b.firstSeen ? a.firstSeen < b.firstSeen : a.exampleUUID < b.exampleUUID
         }
         return report
     }
 
-    /// The uuid of a candidate flow at exactly `time` (the group's first flow).
-    static func example(_ engine: QueryEngine, day: Int64, time: Int64) throws -> String {
-        let s = try engine.store.db.prepare("""
-            SELECT \(FlowReader.selectList) FROM "\(FlowStore.flowTable(day))" AS f
-            WHERE f.time = ?1 AND \(Rollups.defaultDenyCondition) LIMIT 1
-            """)
+}
+
+/// Finds a group's example flow: the candidate flow at exactly its first-seen time.
+struct ExampleFinder {
+    let engine: QueryEngine
+    private var statements: [Int64: Statement] = [:]
+
+    init(_ engine: QueryEngine) { self.engine = engine }
+
+    mutating func uuid(day: Int64, time: Int64) throws -> String {
+        if statements[day] == nil {
+            statements[day] = try engine.store.db.prepare("""
+                SELECT \(FlowReader.selectList) FROM "\(FlowStore.flowTable(day))" AS f
+                WHERE f.time = ?1 AND \(Rollups.defaultDenyCondition) LIMIT 1
+                """)
+        }
+        let s = statements[day]!
+        defer { s.reset() }
         s.bind(1, time)
         guard try s.step() else { return "" }
         try engine.reader.line(day: day, row: s, firstDictColumn: 2)

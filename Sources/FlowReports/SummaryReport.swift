@@ -32,7 +32,9 @@ public struct SummaryReport: Sendable {
             if filters.isEmpty {
                 let range = "WHERE minute >= ?1 / \(minute) AND minute < ?2 / \(minute)"
                 verdictSQL = "SELECT minute, verdict, drop_reason, sum(flows) FROM \"v_\(stamp)\" \(range) GROUP BY 1, 2, 3"
-                talkerSQL = "SELECT src_ep, dst_ep, sum(flows) FROM \"t_\(stamp)\" \(range) GROUP BY 1, 2"
+                // Talkers are kept per hour: the hours that overlap the range.
+                let hour = Rollups.nanosPerHour
+                talkerSQL = "SELECT src_ep, dst_ep, sum(flows) FROM \"t_\(stamp)\" WHERE hour >= ?1 / \(hour) AND hour <= (?2 - 1) / \(hour) GROUP BY 1, 2"
             } else {
                 let (filter, p) = QueryEngine.filterSQL(filters, day: day, offset: 2)
                 params += p

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import FlowModel
 
 /// Reads stored flows back as Hubble JSON, in time order.
@@ -108,9 +113,7 @@ public final class FlowReader {
         s.bind(1, id)
         guard try s.step() else { throw StoreError("residual block \(id) of day \(FlowTime.dayStamp(day)) is missing") }
         let bytes = try codec.decompress(s.bytes(0))
-        var offsets = [0]
-        for (k, b) in bytes.enumerated() where b == 0x0A { offsets.append(k + 1) }
-        let decoded = DecodedBlock(bytes: bytes, offsets: offsets)
+        let decoded = DecodedBlock(bytes: bytes)
         cache[key] = decoded
         cacheOrder.append(key)
         if cacheOrder.count > cacheSize { cache[cacheOrder.removeFirst()] = nil }
@@ -129,9 +132,19 @@ final class DecodedBlock {
     let storage: UnsafeMutableBufferPointer<UInt8>
     let offsets: [Int]
 
-    init(bytes: [UInt8], offsets: [Int]) {
+    init(bytes: [UInt8]) {
         storage = .allocate(capacity: max(bytes.count, 1))
         _ = storage.initialize(from: bytes)
+        // Residual starts: after each newline, found with memchr (a byte loop was 18% of a
+        // report that reads one flow from each of 191 blocks).
+        var offsets = [0]
+        offsets.reserveCapacity(FlowWriter.blockSize + 1)
+        let base = storage.baseAddress!
+        var i = 0
+        while i < bytes.count, let hit = memchr(base + i, 0x0A, bytes.count - i) {
+            i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+            offsets.append(i)
+        }
         self.offsets = offsets
     }
 

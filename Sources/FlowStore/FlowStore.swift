@@ -60,6 +60,11 @@ public final class FlowStore {
     /// Table names of a partition.
     public static func flowTable(_ day: Int64) -> String { "f_\(FlowTime.dayStamp(day))" }
     public static func blockTable(_ day: Int64) -> String { "b_\(FlowTime.dayStamp(day))" }
+    /// Every table of a partition: flows, blocks and the rollups (v_, t_, d_).
+    static func tables(_ day: Int64) -> [String] {
+        let stamp = FlowTime.dayStamp(day)
+        return [flowTable(day), blockTable(day)] + ["v_", "t_", "d_"].map { $0 + stamp }
+    }
 
     /// Creates a partition's tables and indexes (inside the caller's transaction).
     func createPartition(_ day: Int64) throws {
@@ -80,7 +85,8 @@ public final class FlowStore {
             for row in old {
                 guard let day = row[0].int else { continue }
                 flows += row[1].int ?? 0
-                try db.execute("DROP TABLE IF EXISTS \"\(Self.flowTable(day))\"; DROP TABLE IF EXISTS \"\(Self.blockTable(day))\"")
+                // The partition's flows, residual blocks and rollups go together.
+                for table in Self.tables(day) { try db.execute("DROP TABLE IF EXISTS \"\(table)\"") }
                 try db.execute("DELETE FROM partitions WHERE day = \(day)")
             }
             try addCounter("retention_dropped_flows", flows)

@@ -133,7 +133,6 @@ public final class FlowWriter {
             try db.execute("BEGIN IMMEDIATE")
             try writeDictionary(b.dictionary)
             for day in b.partitions.keys.sorted() { try writePartition(b.partitions[day]!) }
-            for rows in committed { try Rollups.add(store, rows) }
             try writeLostEvents(b.lostEvents)
             for (name, delta) in b.counters { try store.addCounter(name, delta) }
             try writePositions(b.positions)
@@ -204,6 +203,7 @@ public final class FlowWriter {
             try blockStmt.run()
         }
         let count = part.rowCount
+        var rollup = RollupBatch()
         try part.rows.withUnsafeBufferPointer { rows in
             for r in 0..<count {
                 let base = r * Self.stride
@@ -216,8 +216,10 @@ public final class FlowWriter {
                 rowStmt.bind(Int32(Self.stride + 2), rowID)
                 rowID += 1
                 try rowStmt.run()
+                rollup.add(UnsafeBufferPointer(rebasing: rows[base..<(base + Self.stride)]), null: Self.null)
             }
         }
+        try rollup.write(store, day: part.day)
         committed.append(CommittedRows(day: part.day, ids: rowID - Int64(count)..<rowID,
                                        minTime: part.minTime, maxTime: part.maxTime))
         blockID += Int64(part.sealed.count)

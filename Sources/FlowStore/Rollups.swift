@@ -7,6 +7,7 @@ import FlowModel
 /// rollups existed, and serves as the brute-force reference in tests and benchmarks.
 public enum Rollups {
     public static let nanosPerMinute: Int64 = 60_000_000_000
+    public static let nanosPerHour: Int64 = 3_600_000_000_000
 
     /// The default-deny candidates: policy-verdict events (type 5), not replies, verdict AUDIT
     /// (4), or FORWARDED (1) / REDIRECTED (5) by the allow-all match (4).
@@ -36,8 +37,8 @@ public enum Rollups {
             ON CONFLICT DO UPDATE SET flows = flows + excluded.flows
             """,
             """
-            INSERT INTO "t_\(stamp)" (minute, src_ep, dst_ep, flows)
-            SELECT time / \(nanosPerMinute), coalesce(src_ep, 0), coalesce(dst_ep, 0), count(*) \(rows) GROUP BY 1, 2, 3
+            INSERT INTO "t_\(stamp)" (hour, src_ep, dst_ep, flows)
+            SELECT time / \(nanosPerHour), coalesce(src_ep, 0), coalesce(dst_ep, 0), count(*) \(rows) GROUP BY 1, 2, 3
             ON CONFLICT DO UPDATE SET flows = flows + excluded.flows
             """,
             """

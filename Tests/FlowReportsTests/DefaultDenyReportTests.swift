@@ -199,3 +199,23 @@ struct PolicyModel {
         return false
     }
 }
+
+/// The suggested policies for a small fixed store, against a reviewed golden file
+/// (Tests/Fixtures/default-deny-golden.yaml; set FLOWTRAIL_UPDATE_GOLDEN=1 to rewrite it).
+final class PolicyGoldenTests: XCTestCase {
+    func testSuggestedPoliciesMatchTheGoldenFile() throws {
+        let s = try Scratch()
+        let db = s.path("golden.db")
+        let file = s.path("in.jsonl")
+        try (generatedLines(4_000, seed: 23).joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, file]).status, 0)
+        let r = try runFlowtrail(["report", "default-deny", "--db", db, "-o", "yaml"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let golden = Paths.packageRoot.appendingPathComponent("Tests/Fixtures/default-deny-golden.yaml").path
+        if ProcessInfo.processInfo.environment["FLOWTRAIL_UPDATE_GOLDEN"] == "1" {
+            try r.out.write(toFile: golden, atomically: true, encoding: .utf8)
+        }
+        XCTAssertEqual(r.out, try String(contentsOfFile: golden, encoding: .utf8))
+        XCTAssertGreaterThan(Array(try Yams.load_all(yaml: r.out)).count, 0)
+    }
+}

@@ -133,8 +133,15 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(dropped.flows, 8)
         XCTAssertEqual(try exportAll(store).count, 4)
         XCTAssertEqual(try store.counter("retention_dropped_flows"), 8)
-        let tables = try store.db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'f\\_%' ESCAPE '\\'")
-        XCTAssertEqual(tables.count, 2)
+        // Each remaining day keeps its five tables (flows, blocks, three rollups); the dropped
+        // days keep none, and their rollups no longer count the dropped flows.
+        for prefix in ["f", "b", "v", "t", "d"] {
+            let tables = try store.db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '\(prefix)\\_%' ESCAPE '\\'")
+            XCTAssertEqual(tables.count, 2, prefix)
+        }
+        var rolled: Int64 = 0
+        for day in store.days { rolled += try store.db.scalar("SELECT sum(flows) FROM \"v_\(FlowTime.dayStamp(day))\"") ?? 0 }
+        XCTAssertEqual(rolled, 4)
     }
 
     func testStatsJSONHasTheDocumentedKeys() throws {
