@@ -9,10 +9,13 @@ public final class FlowStore {
     /// Partition days present in the database, ascending.
     public private(set) var days: [Int64] = []
     private var partitionDDL: [String] = []
+    /// Held while open for writing: one writer per database.
+    private let writerLock: WriterLock?
 
     /// Opens or creates the database at `path` for reading and writing.
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
+        writerLock = readOnly ? nil : try WriterLock(databasePath: path)
         db = try SQLiteConnection(path: path, readOnly: readOnly, create: !readOnly)
         do {
             // Reading the header fails here for a file that is not a SQLite database.

@@ -52,13 +52,27 @@ func exportAll(_ store: FlowStore, since: Int64? = nil, until: Int64? = nil) thr
 final class StoreTests: XCTestCase {
     func testNewDatabaseIsMigratedAndInWALMode() throws {
         let dir = try TempDir()
-        let store = try FlowStore(path: dir.path("a.db"))
         let latest = Int64(Migrator.embedded.last!.name.prefix(4))!
-        XCTAssertEqual(try store.db.scalar("SELECT max(version) FROM schema_migrations"), latest)
-        XCTAssertEqual(try store.db.rows("PRAGMA journal_mode").first?.first?.text, "wal")
+        do {
+            let store = try FlowStore(path: dir.path("a.db"))
+            XCTAssertEqual(try store.db.scalar("SELECT max(version) FROM schema_migrations"), latest)
+            XCTAssertEqual(try store.db.rows("PRAGMA journal_mode").first?.first?.text, "wal")
+        }
         // Opening again applies nothing twice.
-        _ = try FlowStore(path: dir.path("a.db"))
+        let store = try FlowStore(path: dir.path("a.db"))
         XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM schema_migrations"), Int64(Migrator.embedded.count))
+    }
+
+    func testOneWriterAtATimeAndReadersAlongside() throws {
+        let dir = try TempDir()
+        let writer = try FlowStore(path: dir.path("a.db"))
+        XCTAssertThrowsError(try FlowStore(path: dir.path("a.db"))) { error in
+            XCTAssertTrue("\(error)".contains("another flowtrail process"), "\(error)")
+        }
+        try write(try fixtureLines(), to: writer)
+        let reader = try FlowStore(path: dir.path("a.db"), readOnly: true)
+        XCTAssertEqual(try exportAll(reader).count, 12)
+        withExtendedLifetime(writer) {}
     }
 
     func testPartitionTableHasAColumnForEveryCatalogColumn() throws {
@@ -106,9 +120,12 @@ final class StoreTests: XCTestCase {
     func testEndpointsAreStoredOnceAndReusedAcrossReopen() throws {
         let dir = try TempDir()
         let lines = try fixtureLines()
-        let store = try FlowStore(path: dir.path("a.db"))
-        try write(lines, to: store)
-        let entries = try store.db.scalar("SELECT count(*) FROM dict")!
+        var entries: Int64 = 0
+        do {
+            let store = try FlowStore(path: dir.path("a.db"))
+            try write(lines, to: store)
+            entries = try store.db.scalar("SELECT count(*) FROM dict")!
+        }
         let again = try FlowStore(path: dir.path("a.db"))
         try write(lines, to: again)
         XCTAssertEqual(try again.db.scalar("SELECT count(*) FROM dict"), entries, "no new dictionary entries for the same values")
