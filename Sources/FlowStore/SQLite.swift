@@ -1,5 +1,6 @@
 import CSQLite
 import CSQLiteTuning
+import Synchronization
 
 /// A failure reported by SQLite or by the store, with a message fit for one line of output.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
@@ -52,11 +53,17 @@ public final class SQLiteConnection {
 
     /// Monotonic seconds after which running statements are interrupted (nil: never).
     /// A progress handler checks it every few thousand VM steps, so a runaway query stops
-    /// with `SQLITE_INTERRUPT` and the connection stays usable.
+    /// with `SQLITE_INTERRUPT` and the connection stays usable. Atomic: an export's
+    /// rendering thread moves the deadline while its SQL runs on another thread.
     public var deadline: Double? {
-        didSet {
-            guard (deadline == nil) != (oldValue == nil) else { return }
-            guard deadline != nil else { return sqlite3_progress_handler(handle, 0, nil, nil) }
+        get {
+            let bits = deadlineBits.load(ordering: .relaxed)
+            return bits == 0 ? nil : Double(bitPattern: bits)
+        }
+        set {
+            deadlineBits.store(newValue.map(\.bitPattern) ?? 0, ordering: .relaxed)
+            guard newValue != nil, !progressHandlerInstalled else { return }
+            progressHandlerInstalled = true
             sqlite3_progress_handler(handle, 4000, { context in
                 let connection = Unmanaged<SQLiteConnection>.fromOpaque(context!).takeUnretainedValue()
                 guard let deadline = connection.deadline else { return 0 }
@@ -64,6 +71,9 @@ public final class SQLiteConnection {
             }, Unmanaged.passUnretained(self).toOpaque())
         }
     }
+    private let deadlineBits = Atomic<UInt64>(0)
+    /// Installed on first use and kept: installing it races with a running statement.
+    private var progressHandlerInstalled = false
 
     func fail(_ rc: Int32, _ context: String) -> StoreError {
         let msg = String(cString: sqlite3_errmsg(handle))
