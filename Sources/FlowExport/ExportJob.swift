@@ -21,14 +21,16 @@ public enum ExportJob {
                            emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         let out = FlowModel.ByteBuffer(capacity: chunkSize + 64 * 1024)
         renderer.header(into: out)
-        guard !renderer.wholeLines else {
-            try engine.page(filters, since: since, until: until) { line, _ in
-                renderer.record(line, into: out)
-                if out.count >= chunkSize {
-                    try emit(out.bytes)
-                    out.removeAll()
-                }
+        /// Renders one flow, handing over the chunk once it is full.
+        func record(_ line: UnsafeBufferPointer<UInt8>) throws {
+            renderer.record(line, into: out)
+            if out.count >= chunkSize {
+                try emit(out.bytes)
+                out.removeAll()
             }
+        }
+        guard !renderer.wholeLines else {
+            try engine.page(filters, since: since, until: until) { line, _ in try record(line) }
             if out.count > 0 { try emit(out.bytes) }
             return
         }
@@ -65,11 +67,7 @@ public enum ExportJob {
             do {
                 for k in 0..<batch.ends.count {
                     let start = k == 0 ? 0 : batch.ends[k - 1]
-                    renderer.record(UnsafeBufferPointer(rebasing: batch.bytes.bytes[start..<batch.ends[k]]), into: out)
-                    if out.count >= chunkSize {
-                        try emit(out.bytes)
-                        out.removeAll()
-                    }
+                    try record(UnsafeBufferPointer(rebasing: batch.bytes.bytes[start..<batch.ends[k]]))
                 }
             } catch {
                 failure.set(error)

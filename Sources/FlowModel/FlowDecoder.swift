@@ -232,26 +232,23 @@ struct Walker {
                 // Seen these exact bytes before? Then they are valid and their canonical form known.
                 cursor.skipSpace()
                 let rawStart = cursor.i
-                if let hit = cache.match(cursor.p + rawStart, available: cursor.n - rawStart) {
-                    cursor.i = rawStart + hit.rawCount
+                // A cached value: its canonical form goes to the side buffer, a placeholder here.
+                func use(_ hit: TranscodeCache.Entry) -> Bool {
                     guard !hit.isZero else { return false }
                     side.append(cache.canonical(hit))
                     flow.setSide(Int(f.column), start..<side.count)
                     flow.sideHashes[Int(f.column)] = hit.canonicalHash
                     out.append(0x30)
                     return true
+                }
+                if let hit = cache.match(cursor.p + rawStart, available: cursor.n - rawStart) {
+                    cursor.i = rawStart + hit.rawCount
+                    return use(hit)
                 }
                 try cursor.skipValue(depth: depth + 1)
                 let raw = UnsafeBufferPointer(start: cursor.p + rawStart, count: cursor.i - rawStart)
                 let rawHash = ByteHash.of(raw)
-                if let hit = cache.find(raw, hash: rawHash) {
-                    guard !hit.isZero else { return false }
-                    side.append(cache.canonical(hit))
-                    flow.setSide(Int(f.column), start..<side.count)
-                    flow.sideHashes[Int(f.column)] = hit.canonicalHash
-                    out.append(0x30)
-                    return true
-                }
+                if let hit = cache.find(raw, hash: rawHash) { return use(hit) }
                 cursor.i = rawStart
                 nonZero = try value(f, f.tag, into: side, depth: depth, keepZero: false, column: -1)
                 cache.remember(raw: raw, hash: rawHash,

@@ -85,7 +85,7 @@ public final class QueryEngine {
     }
 
     /// Days whose partition overlaps `[since, until)`.
-    func days(since: Int64?, until: Int64?) -> [Int64] {
+    public func days(since: Int64?, until: Int64?) -> [Int64] {
         store.days.filter { day in
             let start = day * 86_400_000_000_000
             if let since, start + 86_400_000_000_000 <= since { return false }

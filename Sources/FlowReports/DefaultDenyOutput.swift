@@ -1,4 +1,4 @@
-import Foundation
+import FlowQuery
 import FlowModel
 
 /// The default-deny report as JSON, a table and CSV.
@@ -67,21 +67,22 @@ extension DefaultDenyReport {
 
     /// Aligned columns, largest groups first.
     public func table() -> String {
-        let rows = [Self.headers.map { $0.uppercased() }] + groups.map(cells)
-        let widths = Self.headers.indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
-        var out = rows.map { row in
-            row.enumerated().map { i, c in i == row.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
-        }.joined(separator: "\n")
-        out += "\n\n\(totalFlows) flows in \(groups.count) connections, \(FlowTime.format(since)) to \(FlowTime.format(until)).\n"
+        var out = TabularFormat.table(headers: Self.headers, rows: groups.map(cells))
+        out += "\n\(totalFlows) flows in \(groups.count) connections, \(FlowTime.format(since)) to \(FlowTime.format(until)).\n"
         return out + Self.notes.map { "note: " + $0 }.joined(separator: "\n") + "\n"
     }
 
     /// RFC 4180 CSV with a header row.
-    public func csv() -> String {
-        func field(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    public func csv() -> String { TabularFormat.csv(headers: Self.headers, rows: groups.map(cells)) }
+
+    /// The report in one of the formats the CLI and the route offer: json, csv, yaml
+    /// (suggested policies) or table.
+    public func render(_ format: String) -> String {
+        switch format {
+        case "json": json() + "\n"
+        case "csv": csv()
+        case "yaml": policiesYAML()
+        default: table()
         }
-        return ([Self.headers] + groups.map(cells)).map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
     }
 }

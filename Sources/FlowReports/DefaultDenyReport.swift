@@ -2,17 +2,24 @@ import FlowModel
 import FlowQuery
 import FlowStore
 
-/// One connection default-deny would block: who (subject), with whom (peer), how.
-public struct DefaultDenyGroup: Sendable {
-    var direction: Int64
-    var subject: EndpointInfo
-    var peer: EndpointInfo
-    /// For world peers: the DNS names and IP seen.
-    var peerNames: [String]
-    var peerIP: String
-    var protocolNumber: Int64
-    var port: Int64
-    public internal(set) var flows: Int64 = 0
+/// One connection default-deny would block: who (subject), with whom (peer), how; and what
+/// was seen of it. The connection's fields read as the group's own (`group.peer`).
+@dynamicMemberLookup
+struct DefaultDenyGroup: Sendable {
+    /// What makes flows one connection: the grouping key.
+    struct Connection: Hashable, Sendable {
+        let direction: Int64
+        let subject: EndpointInfo
+        let peer: EndpointInfo
+        /// For world peers: the DNS names and IP seen.
+        let peerNames: [String]
+        let peerIP: String
+        let protocolNumber: Int64
+        let port: Int64
+    }
+
+    let connection: Connection
+    var flows: Int64 = 0
     var firstSeen = Int64.max
     var lastSeen = Int64.min
     var exampleUUID = ""
@@ -20,17 +27,7 @@ public struct DefaultDenyGroup: Sendable {
     var verdicts: Set<Int64> = []
     var matchTypes: Set<Int64> = []
 
-    struct Key: Hashable {
-        let direction: Int64
-        let subject: EndpointInfo
-        let peer: EndpointInfo
-        let peerNames: [String]
-        let peerIP: String
-        let protocolNumber: Int64
-        let port: Int64
-    }
-
-    var key: Key { Key(direction: direction, subject: subject, peer: peer, peerNames: peerNames, peerIP: peerIP, protocolNumber: protocolNumber, port: port) }
+    subscript<T>(dynamicMember field: KeyPath<Connection, T>) -> T { connection[keyPath: field] }
 }
 
 /// "What would default-deny block": from the per-minute rollups, or (with extra filters, or
@@ -38,7 +35,7 @@ public struct DefaultDenyGroup: Sendable {
 public struct DefaultDenyReport: Sendable {
     public let since: Int64
     public let until: Int64
-    public internal(set) var groups: [DefaultDenyGroup] = []
+    var groups: [DefaultDenyGroup] = []
     public var totalFlows: Int64 { groups.reduce(0) { $0 + $1.flows } }
 
     public static let notes = [
@@ -52,12 +49,12 @@ public struct DefaultDenyReport: Sendable {
                              fromRawFlows: Bool = false) throws -> DefaultDenyReport {
         let store = engine.store
         let minute = Rollups.nanosPerMinute
-        let from = since.map { $0 >= 0 ? $0 / minute * minute : ($0 - minute + 1) / minute * minute } ?? (store.days.first ?? 0) * 86_400_000_000_000
-        let to = until.map { ($0 + minute - 1) / minute * minute } ?? ((store.days.last ?? 0) + 1) * 86_400_000_000_000
+        let range = ReportRange(engine: engine, since: since, until: until)
+        let from = range.since, to = range.until
         var report = DefaultDenyReport(since: from, until: to)
-        let lookup = DictionaryLookup(store)
-        var byKey: [DefaultDenyGroup.Key: DefaultDenyGroup] = [:]
-        for day in store.days where (day + 1) * 86_400_000_000_000 > from && day * 86_400_000_000_000 < to {
+        let lookup = DictionaryLookup(engine.reader)
+        var byKey: [DefaultDenyGroup.Connection: DefaultDenyGroup] = [:]
+        for day in range.days {
             let sql: String
             var params: [SQLValue] = [.int(from), .int(to)]
             if filters.isEmpty && !fromRawFlows {
@@ -84,14 +81,13 @@ public struct DefaultDenyReport: Sendable {
                 let direction = s.int(0)
                 let peer = try lookup.endpoint(s.int(2))
                 let world = peer.entity == "world" || (peer.namespace.isEmpty && peer.entity == nil)
-                var g = DefaultDenyGroup(
+                let key = DefaultDenyGroup.Connection(
                     direction: direction, subject: try lookup.endpoint(s.int(1)), peer: peer,
                     peerNames: world ? try lookup.names(s.int(4)) : [],
                     peerIP: world ? try lookup.text(s.int(3)) : "",
                     protocolNumber: s.int(5), port: s.int(6))
                 let first = s.int(10)
-                let key = g.key
-                if let existing = byKey[key] { g = existing }
+                var g = byKey[key] ?? DefaultDenyGroup(connection: key)
                 g.flows += s.int(9)
                 if first < g.firstSeen {
                     g.firstSeen = first
@@ -142,24 +138,16 @@ struct ExampleFinder {
     }
 }
 
-/// Dictionary values by id, cached for the life of a report.
+/// Dictionary values by id, as reports need them; the reader fetches and caches the bytes,
+/// this keeps what was made of them.
 final class DictionaryLookup {
-    let store: FlowStore
+    let reader: FlowReader
     private var endpoints: [Int64: EndpointInfo] = [:]
-    private var texts: [Int64: String] = [:]
-    private lazy var statement = try? store.db.prepare("SELECT value FROM dict WHERE id = ?")
 
-    init(_ store: FlowStore) { self.store = store }
+    init(_ reader: FlowReader) { self.reader = reader }
 
     func text(_ id: Int64) throws -> String {
-        guard id != 0 else { return "" }
-        if let t = texts[id] { return t }
-        guard let s = statement else { throw StoreError("cannot read the dictionary") }
-        s.bind(1, id)
-        defer { s.reset() }
-        let t = try s.step() ? s.text(0) : ""
-        texts[id] = t
-        return t
+        id == 0 ? "" : String(decoding: try reader.dictionaryValue(id), as: UTF8.self)
     }
 
     func endpoint(_ id: Int64) throws -> EndpointInfo {

@@ -16,16 +16,19 @@ public struct SummaryReport: Sendable {
     public internal(set) var histogram: [Int64: [Int64: Int64]] = [:]
     public var totalFlows: Int64 { verdicts.values.reduce(0, +) }
 
+    /// The histogram buckets offered, by name.
+    public static let bucketMinutes: [String: Int64] = ["1m": 1, "5m": 5, "1h": 60]
+
     public static func build(engine: QueryEngine, since: Int64?, until: Int64?, bucketMinutes: Int64,
                              filters: [Typed] = [], top: Int = 10) throws -> SummaryReport {
         let store = engine.store
         let minute = Rollups.nanosPerMinute
-        let from = since.map { $0 / minute * minute } ?? (store.days.first ?? 0) * 86_400_000_000_000
-        let to = until.map { ($0 + minute - 1) / minute * minute } ?? ((store.days.last ?? 0) + 1) * 86_400_000_000_000
+        let range = ReportRange(engine: engine, since: since, until: until)
+        let from = range.since, to = range.until
         var r = SummaryReport(since: from, until: to, bucketMinutes: bucketMinutes)
-        let lookup = DictionaryLookup(store)
+        let lookup = DictionaryLookup(engine.reader)
         var pairs: [String: Int64] = [:]
-        for day in store.days where (day + 1) * 86_400_000_000_000 > from && day * 86_400_000_000_000 < to {
+        for day in range.days {
             let stamp = FlowTime.dayStamp(day)
             var params: [SQLValue] = [.int(from), .int(to)]
             let verdictSQL: String, talkerSQL: String

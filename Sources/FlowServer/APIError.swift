@@ -10,12 +10,19 @@ public struct APIError: Error, Sendable {
     public let message: String
     /// 1-based column in a filter expression, for `invalid_filter`.
     public let position: Int?
+    /// Already-encoded JSON of what was done anyway (an ingest body's counts).
+    let result: String?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, position: Int? = nil) {
+        self.init(status, code, message, position: position, result: nil)
+    }
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, position: Int? = nil, result: String?) {
         self.status = status
         self.code = code
         self.message = message
         self.position = position
+        self.result = result
     }
 
     static func badParameter(_ name: String, _ reason: String) -> APIError {
@@ -26,6 +33,7 @@ public struct APIError: Error, Sendable {
     var json: String {
         var s = "{\"error\":{\"code\":\(JSONWriter.quote(code)),\"message\":\(JSONWriter.quote(message))"
         if let position { s += ",\"position\":\(position)" }
+        if let result { s += ",\"result\":\(result)" }
         return s + "}}"
     }
 

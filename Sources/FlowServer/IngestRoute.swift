@@ -33,6 +33,7 @@ extension APIContext {
         ])
         // Nothing usable in a non-empty body: the client sent the wrong thing.
         let useless = c.flows == 0 && c.nonFlow == 0 && c.rejected > 0
-        return useless ? .json("{\"error\":{\"code\":\"invalid_body\",\"message\":\"no line of the body is a Hubble record\",\"result\":\(json)}}", status: .badRequest) : .json(json)
+        if useless { throw APIError(.badRequest, "invalid_body", "no line of the body is a Hubble record", result: json) }
+        return .json(json)
     }
 }

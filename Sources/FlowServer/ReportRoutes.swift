@@ -10,12 +10,8 @@ extension APIContext {
         let format = params["format"] ?? "json"
         guard ["json", "csv", "yaml"].contains(format) else { throw APIError.badParameter("format", "expected json, csv or yaml") }
         let text = try await pool.run { reader -> String in
-            let report = try DefaultDenyReport.build(engine: reader.engine, since: query.since, until: query.until, filters: query.filters)
-            switch format {
-            case "csv": return report.csv()
-            case "yaml": return report.policiesYAML()
-            default: return report.json() + "\n"
-            }
+            try DefaultDenyReport.build(engine: reader.engine, since: query.since, until: query.until, filters: query.filters)
+                .render(format)
         }
         let type = format == "csv" ? "text/csv; charset=utf-8" : format == "yaml" ? "application/yaml" : "application/json"
         return Response(status: .ok, headers: .contentType(type), body: .init(byteBuffer: NIOCore.ByteBuffer(string: text)))
@@ -24,7 +20,7 @@ extension APIContext {
     func summaryReport(_ request: Request) async throws -> Response {
         let params = try QueryParameters(request.uri.query, allowed: FlowRequest.parameters.union(["bucket"]))
         let query = try FlowRequest(params)
-        guard let minutes = ["1m": Int64(1), "5m": 5, "1h": 60][params["bucket"] ?? "5m"] else {
+        guard let minutes = SummaryReport.bucketMinutes[params["bucket"] ?? "5m"] else {
             throw APIError.badParameter("bucket", "expected 1m, 5m or 1h")
         }
         let json = try await pool.run { reader in

@@ -44,8 +44,7 @@ final class ServerMetrics: @unchecked Sendable {
         databaseBytes.set(Double(stats.dbBytes))
         storedFlows.set(Double(stats.flows))
         for p in stats.sources {
-            let name = String(p.path.split(separator: "/").last ?? "")
-            registry.makeGauge(name: "flowtrail_source_lag_bytes", labels: [("source", name)],
+            registry.makeGauge(name: "flowtrail_source_lag_bytes", labels: [("source", p.name)],
                                help: "Bytes of a source file not yet committed.").set(Double(StoreStats.lagBytes(p) ?? 0))
         }
         return registry.emitToBuffer()

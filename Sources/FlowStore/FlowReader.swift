@@ -67,7 +67,7 @@ public final class FlowReader {
             let i = firstDictColumn + Int32(k)
             if row.isNull(i) { ranges[c.rawValue] = nil; continue }
             let start = arena.count
-            arena.append(try dictValue(row.int(i)))
+            arena.append(try dictionaryValue(row.int(i)))
             ranges[c.rawValue] = start..<arena.count
         }
         out.removeAll()
@@ -89,7 +89,8 @@ public final class FlowReader {
         return block.residual(index)
     }
 
-    private func dictValue(_ id: Int64) throws -> [UInt8] {
+    /// The stored value of dictionary entry `id` (text, or canonical JSON), fetched once.
+    public func dictionaryValue(_ id: Int64) throws -> [UInt8] {
         if let v = fetched[id] { return v }
         if let v = store.dictionary.value(id) { return v }
         // A read-only store does not load the dictionary; entries are fetched as rows use them.

@@ -83,8 +83,7 @@ public final class FlowStore {
         let old = try db.rows("SELECT day, flows FROM partitions WHERE (day + 1) * 86400000000000 <= ?", [.int(cutoff)])
         guard !old.isEmpty else { return (0, 0) }
         var flows: Int64 = 0
-        try db.execute("BEGIN IMMEDIATE")
-        do {
+        try db.transaction {
             for row in old {
                 guard let day = row[0].int else { continue }
                 flows += row[1].int ?? 0
@@ -93,10 +92,6 @@ public final class FlowStore {
                 try db.execute("DELETE FROM partitions WHERE day = \(day)")
             }
             try addCounter("retention_dropped_flows", flows)
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
         }
         _ = try? db.rows("PRAGMA incremental_vacuum")
         try reloadPartitions()
@@ -126,6 +121,8 @@ public final class FlowStore {
 
 /// Where ingest of one source stopped: the file's identity and the bytes consumed.
 public struct SourcePosition: Sendable, Equatable {
+    /// The file name alone: what the HTTP API and metrics show (never the path).
+    public var name: String { String(path.split(separator: "/").last ?? "") }
     public var path: String
     public var device: Int64
     public var inode: Int64

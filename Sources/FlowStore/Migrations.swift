@@ -13,15 +13,14 @@ public enum Migrator {
         for (name, sql) in migrations.sorted(by: { $0.name < $1.name }) {
             guard let version = Int64(name.prefix { $0.isNumber }) else { continue }
             if applied.contains(version) { continue }
-            try db.execute("BEGIN IMMEDIATE")
             do {
-                try db.execute(sql)
-                let s = try db.prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)")
-                try s.bind([.int(version), .text(name), .int(Clock.nowNanos())])
-                try s.run()
-                try db.execute("COMMIT")
+                try db.transaction {
+                    try db.execute(sql)
+                    let s = try db.prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)")
+                    try s.bind([.int(version), .text(name), .int(Clock.nowNanos())])
+                    try s.run()
+                }
             } catch {
-                try? db.execute("ROLLBACK")
                 throw StoreError("migration \(name) failed: \(error)")
             }
         }

@@ -1,10 +1,10 @@
 import FlowModel
 
-/// The per-minute rollups of a partition (tables v_, t_ and d_ of migrations/0002_rollups.sql).
+/// The rollups of a partition (tables v_, t_ and d_ of migrations/0002_rollups.sql).
 ///
-/// Each is filled by one `INSERT … SELECT … GROUP BY` over the rows a commit added (their
-/// time span and id range), so the same statement also backfills a partition stored before
-/// rollups existed, and serves as the brute-force reference in tests and benchmarks.
+/// Commits sum their rows in memory (`RollupBatch`). The same grouping is spelled here as
+/// `INSERT … SELECT … GROUP BY`: it backfills a partition stored before rollups existed, and
+/// its conditions are the brute-force reference reports use with `--raw` and filters.
 public enum Rollups {
     public static let nanosPerMinute: Int64 = 60_000_000_000
     public static let nanosPerHour: Int64 = 3_600_000_000_000
@@ -52,7 +52,8 @@ public enum Rollups {
         ]
     }
 
-    /// Adds a commit's rows to the partition's rollups (inside the commit's transaction).
+    /// Adds rows to the partition's rollups by SQL (the backfill; commits sum theirs in memory,
+    /// see `RollupBatch`).
     static func add(_ store: FlowStore, _ rows: CommittedRows) throws {
         for sql in statements(rows.day) {
             let s = try store.db.prepare(sql)
@@ -66,16 +67,12 @@ public enum Rollups {
         for day in store.days {
             let name = "d_\(FlowTime.dayStamp(day))"
             guard try store.db.scalar("SELECT count(*) FROM sqlite_master WHERE name = ?", [.text(name)]) == 0 else { continue }
-            try store.db.execute("BEGIN IMMEDIATE")
-            do {
+            try store.db.transaction {
+                // Statements 7 and later of partition_ddl are the rollup tables (migration 0002).
                 for sql in try store.db.rows("SELECT sql FROM partition_ddl WHERE seq >= 7 ORDER BY seq").compactMap({ $0[0].text }) {
                     try store.db.execute(sql.replacing("{day}", with: FlowTime.dayStamp(day)))
                 }
                 try add(store, CommittedRows(day: day, ids: Int64.min..<Int64.max, minTime: Int64.min, maxTime: Int64.max))
-                try store.db.execute("COMMIT")
-            } catch {
-                try? store.db.execute("ROLLBACK")
-                throw error
             }
         }
     }

@@ -91,6 +91,18 @@ public final class SQLiteConnection {
         }
     }
 
+    /// Runs `body` in one write transaction: committed if it returns, rolled back if it throws.
+    public func transaction(_ body: () throws -> Void) throws {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            try body()
+            try execute("COMMIT")
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Compiles a statement for repeated use.
     public func prepare(_ sql: String) throws -> Statement {
         var stmt: OpaquePointer?

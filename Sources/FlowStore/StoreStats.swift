@@ -75,7 +75,7 @@ public struct StoreStats: Sendable {
             if k > 0 { out.append(0x2C) }
             if hidePaths {
                 out.append(string: "{\"name\":")
-                JSONText.appendQuoted(String(p.path.split(separator: "/").last ?? ""), to: out)
+                JSONText.appendQuoted(p.name, to: out)
             } else {
                 out.append(string: "{\"path\":")
                 JSONText.appendQuoted(p.path, to: out)

@@ -34,12 +34,7 @@ struct DefaultDenyCommand: ParsableCommand {
         do {
             let report = try DefaultDenyReport.build(engine: try QueryEngine(store: store), since: since, until: until,
                                                      filters: filters, fromRawFlows: raw)
-            switch output {
-            case "json": print(report.json())
-            case "csv": print(report.csv(), terminator: "")
-            case "yaml": print(report.policiesYAML(), terminator: "")
-            default: print(report.table(), terminator: "")
-            }
+            print(report.render(output), terminator: "")
         } catch {
             fail("\(error)")
         }
@@ -57,7 +52,7 @@ struct SummaryCommand: ParsableCommand {
     @Argument(help: "Extra filters (ORed) that narrow the summary.") var expressions: [String] = []
 
     func run() throws {
-        guard let minutes = ["1m": Int64(1), "5m": 5, "1h": 60][bucket] else {
+        guard let minutes = SummaryReport.bucketMinutes[bucket] else {
             throw ValidationError("--bucket: \"\(bucket)\" is not one of 1m, 5m, 1h")
         }
         let (since, until) = try range.bounds()
