@@ -9,8 +9,11 @@ import Darwin
 
 /// How an ingest runs.
 public struct IngestOptions: Sendable {
-    /// Flows per transaction.
-    public var batchSize = 8192
+    /// Flows per transaction. Each commit rewrites every index page the batch touched into
+    /// the WAL; the endpoint indexes spread a batch over thousands of leaves, so with 8,192
+    /// flows the WAL took 1.4 GB for a 206 MB store (1M flows). 65,536 cuts that to 0.4 GB
+    /// and ingest time by about a quarter, for ~90 MB more peak memory.
+    public var batchSize = 65536
     /// Keep reading files as they grow, like `tail -F`.
     public var follow = false
     /// Append rejected lines, verbatim, to this file.
@@ -92,7 +95,7 @@ public final class Ingester {
                 do {
                     while ingestStopRequested == 0 {
                         _ = try reader.pump(processor, follow: false)
-                        if writer.pendingFlows >= options.batchSize { try commit(readers) }
+                        if writer.pendingFlows >= batchLimit { try commit(readers) }
                         progress.update(processor.counts, since: started)
                         if reader.finished { break }
                     }
@@ -127,7 +130,7 @@ public final class Ingester {
                 } catch let e as SourceError {
                     fputs("flowtrail: \(e.message)\n", stderr)
                 }
-                if writer.pendingFlows >= options.batchSize { try commit(readers); lastCommit = Clock.monotonic() }
+                if writer.pendingFlows >= batchLimit { try commit(readers); lastCommit = Clock.monotonic() }
             }
             let now = Clock.monotonic()
             if now - lastCommit >= options.commitInterval || (read == 0 && !writer.isEmpty) {
@@ -185,8 +188,15 @@ public final class Ingester {
     /// Commits the batch with every source's current position.
     private func commit(_ readers: [SourceReader]) throws {
         for r in readers { if let p = r.position { writer.setPosition(p) } }
+        let flows = writer.pendingFlows
         try writer.commit()
+        if flows >= batchLimit { batchLimit = min(batchLimit * 2, options.batchSize) }
     }
+
+    /// The batch size for the next commit. It starts small and doubles up to
+    /// `options.batchSize`: the writing thread waits for the first batch and the last one is
+    /// written after decoding ends, so small first batches start the writer sooner.
+    private lazy var batchLimit = min(4096, options.batchSize)
 
     private func applyRetention(_ summary: inout IngestSummary, force: Bool) throws {
         guard let retention = options.retention else { return }

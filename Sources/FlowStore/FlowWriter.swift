@@ -15,6 +15,12 @@ public final class FlowWriter {
     public static let blockSize = 1024
     static let stride = Column.allCases.count
     static let null = Int64.min
+    /// What `add` needs of each column, worked out once instead of once a flow.
+    private static let columns = Column.allCases.map {
+        (column: $0, dictionary: $0.dictionary, absent: $0.nullable ? null : 0)
+    }
+    /// The partition the previous flow went to.
+    private var lastPartition: PendingPartition?
 
     /// When true, `commit()` hands the batch to a background thread and returns, so decoding
     /// the next batch overlaps with writing this one (at most two batches waiting).
@@ -46,18 +52,30 @@ public final class FlowWriter {
     public func add(_ flow: DecodedFlow) throws {
         let day = FlowTime.day(flow.time)
         let part: PendingPartition
-        if let p = batch.partitions[day] { part = p } else { part = PendingPartition(day: day); batch.partitions[day] = part }
+        if let p = lastPartition, p.day == day {
+            part = p  // flows come in time order: nearly always the partition of the flow before
+        } else if let p = batch.partitions[day] {
+            part = p
+        } else {
+            part = PendingPartition(day: day)
+            batch.partitions[day] = part
+        }
+        lastPartition = part
         let dict = store.dictionary
-        for c in Column.allCases {
-            if !flow.has(c) {
-                part.rows.append(c.nullable ? Self.null : 0)
+        for c in Self.columns {
+            if !flow.has(c.column) {
+                part.rows.append(c.absent)
             } else if let kind = c.dictionary {
-                part.rows.append(dict.id(kind, flow.sideBytes(c), contentHash: flow.sideHash(c)))
-            } else if c == .time {
+                part.rows.append(dict.id(kind, flow.sideBytes(c.column), contentHash: flow.sideHash(c.column)))
+            } else if c.column == .time {
                 part.rows.append(flow.time)
             } else {
-                part.rows.append(flow.ints[c.rawValue])
+                part.rows.append(flow.ints[c.column.rawValue])
             }
+        }
+        // Summed here, on the decoding thread: the writing thread (SQLite) is the busier one.
+        part.rows.withUnsafeBufferPointer { rows in
+            part.rollup.add(UnsafeBufferPointer(rebasing: rows[(rows.count - Self.stride)...]), null: Self.null)
         }
         part.block.append(flow.residual.bytes)
         part.block.append(0x0A)
@@ -97,6 +115,7 @@ public final class FlowWriter {
         // (SQLite) is the busier of the two threads.
         for part in sealed.partitions.values { try part.sealBlock(codec) }
         batch = Batch()
+        lastPartition = nil
         guard pipelined else { return try write(sealed) }
         inFlight.wait()
         do { try throwIfFailed() } catch {
@@ -203,7 +222,6 @@ public final class FlowWriter {
             try blockStmt.run()
         }
         let count = part.rowCount
-        var rollup = RollupBatch()
         try part.rows.withUnsafeBufferPointer { rows in
             for r in 0..<count {
                 let base = r * Self.stride
@@ -216,10 +234,9 @@ public final class FlowWriter {
                 rowStmt.bind(Int32(Self.stride + 2), rowID)
                 rowID += 1
                 try rowStmt.run()
-                rollup.add(UnsafeBufferPointer(rebasing: rows[base..<(base + Self.stride)]), null: Self.null)
             }
         }
-        try rollup.write(store, day: part.day)
+        try part.rollup.write(store, day: part.day)
         committed.append(CommittedRows(day: part.day, ids: rowID - Int64(count)..<rowID,
                                        minTime: part.minTime, maxTime: part.maxTime))
         blockID += Int64(part.sealed.count)
@@ -279,6 +296,8 @@ final class PendingPartition {
     var sealed: [(index: Int, data: [UInt8])] = []
     var minTime = Int64.max
     var maxTime = Int64.min
+    /// The rows' contribution to the partition's rollup tables.
+    var rollup = RollupBatch()
 
     init(day: Int64) { self.day = day }
 

@@ -27,8 +27,8 @@ struct IngestCommand: ParsableCommand {
     var rejects: String?
     @Option(help: "Drop day partitions older than this (e.g. 7d).")
     var retention: String?
-    @Option(help: "Flows per transaction.")
-    var batchSize = 8192
+    @Option(help: "Flows per transaction (bulk loads; --follow also commits every 0.2 s).")
+    var batchSize = IngestOptions().batchSize
     @Argument(help: "Files, .gz files, or - for standard input.")
     var sources: [String]
 
