@@ -113,11 +113,15 @@ public final class FlowReader {
         let s = try store.db.prepare("SELECT data FROM \"\(FlowStore.blockTable(day))\" WHERE id = ?")
         s.bind(1, id)
         guard try s.step() else { throw StoreError("residual block \(id) of day \(FlowTime.dayStamp(day)) is missing") }
-        let bytes = try codec.decompress(s.bytes(0))
-        let decoded = DecodedBlock(bytes: bytes)
+        // The block leaving the cache lends its memory to the one coming in.
+        var spare: UnsafeMutableBufferPointer<UInt8>?
+        if cacheOrder.count >= cacheSize, var evicted = cache.removeValue(forKey: cacheOrder.removeFirst()) {
+            if isKnownUniquelyReferenced(&evicted) { spare = evicted.surrender() }
+        }
+        let (memory, count) = try codec.decompress(s.bytes(0), into: spare)
+        let decoded = DecodedBlock(memory: memory, count: count)
         cache[key] = decoded
         cacheOrder.append(key)
-        if cacheOrder.count > cacheSize { cache[cacheOrder.removeFirst()] = nil }
         return decoded
     }
 }
@@ -129,30 +133,38 @@ struct BlockKey: Hashable {
 
 /// A decompressed block: residuals separated by newlines; `offsets[i]` is where residual i starts.
 final class DecodedBlock {
-    /// Owned memory, so residual pointers stay valid while the block is cached.
-    let storage: UnsafeMutableBufferPointer<UInt8>
+    /// Owned memory (the block is its first `count` bytes), so residual pointers stay valid
+    /// while the block is cached.
+    private let memory: UnsafeMutableBufferPointer<UInt8>
+    private var owned = true
     let offsets: [Int]
 
-    init(bytes: [UInt8]) {
-        storage = .allocate(capacity: max(bytes.count, 1))
-        _ = storage.initialize(from: bytes)
+    /// Takes ownership of `memory` (from `BlockCodec.decompress`).
+    init(memory: UnsafeMutableBufferPointer<UInt8>, count: Int) {
+        self.memory = memory
         // Residual starts: after each newline, found with memchr (a byte loop was 18% of a
         // report that reads one flow from each of 191 blocks).
         var offsets = [0]
         offsets.reserveCapacity(FlowWriter.blockSize + 1)
-        let base = storage.baseAddress!
+        let base = memory.baseAddress!
         var i = 0
-        while i < bytes.count, let hit = memchr(base + i, 0x0A, bytes.count - i) {
+        while i < count, let hit = memchr(base + i, 0x0A, count - i) {
             i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
             offsets.append(i)
         }
         self.offsets = offsets
     }
 
-    deinit { storage.deallocate() }
+    deinit { if owned { memory.deallocate() } }
+
+    /// Gives up the block's memory for reuse; the block must not be read afterwards.
+    func surrender() -> UnsafeMutableBufferPointer<UInt8> {
+        owned = false
+        return memory
+    }
 
     /// Residual `index` (without its newline).
     func residual(_ index: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: storage[offsets[index]..<(offsets[index + 1] - 1)])
+        UnsafeBufferPointer(rebasing: memory[offsets[index]..<(offsets[index + 1] - 1)])
     }
 }
