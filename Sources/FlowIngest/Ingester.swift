@@ -95,7 +95,9 @@ public final class Ingester {
                 do {
                     while ingestStopRequested == 0 {
                         _ = try reader.pump(processor, follow: false)
-                        if writer.pendingFlows >= batchLimit { try commit(readers) }
+                        if writer.pendingFlows >= batchLimit(nearEndOf: reader, last: reader === readers.last) {
+                            try commit(readers)
+                        }
                         progress.update(processor.counts, since: started)
                         if reader.finished { break }
                     }
@@ -197,6 +199,14 @@ public final class Ingester {
     /// `options.batchSize`: the writing thread waits for the first batch and the last one is
     /// written after decoding ends, so small first batches start the writer sooner.
     private lazy var batchLimit = min(4096, options.batchSize)
+
+    /// The batch size near the end of the last file: small again, so that little is left to
+    /// write once decoding has ended (the decoding thread then has nothing to overlap with).
+    private func batchLimit(nearEndOf reader: SourceReader, last: Bool) -> Int {
+        guard last, let p = reader.position, p.lines > 0, p.offset > 0, p.offset <= p.size else { return batchLimit }
+        let linesLeft = (p.size - p.offset) / max(p.offset / p.lines, 1)
+        return linesLeft < Int64(batchLimit) ? min(batchLimit, 8192) : batchLimit
+    }
 
     private func applyRetention(_ summary: inout IngestSummary, force: Bool) throws {
         guard let retention = options.retention else { return }
