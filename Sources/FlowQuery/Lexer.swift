@@ -15,7 +15,7 @@ struct Lexeme {
 }
 
 /// Splits an expression into tokens (CEL syntax: `&&`, `||`, `==`, `'…'` and `"…"` strings
-/// with escapes, `80u` unsigned literals).
+/// with escapes, raw `r'…'` strings, `80u` unsigned literals).
 enum Lexer {
     static func tokens(_ text: String) throws -> [Lexeme] {
         let b = Array(text.utf8)
@@ -26,7 +26,9 @@ enum Lexer {
             let c = b[i]
             if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { i += 1; continue }
             let start = i
-            if isIdentStart(c) {
+            // r'…' / R"…": CEL's raw strings, where a backslash is itself (regexes: r'\d+').
+            let raw = (c == 0x72 || c == 0x52) && i + 1 < b.count && (b[i + 1] == 0x22 || b[i + 1] == 0x27)
+            if isIdentStart(c) && !raw {
                 while i < b.count, isIdentStart(b[i]) || isDigit(b[i]) { i += 1 }
                 out.append(Lexeme(token: .identifier(String(decoding: b[start..<i], as: UTF8.self)), column: col(start)))
             } else if isDigit(c) {
@@ -55,8 +57,9 @@ enum Lexer {
                     out.append(Lexeme(token: .int(Int64(value)), column: col(start)))
                 }
                 if i < b.count, isIdentStart(b[i]) { throw QueryError("unexpected character after a number", column: col(i)) }
-            } else if c == 0x22 || c == 0x27 {
-                let quote = c
+            } else if c == 0x22 || c == 0x27 || raw {
+                if raw { i += 1 }
+                let quote = b[i]
                 i += 1
                 var bytes: [UInt8] = []
                 var closed = false
@@ -64,7 +67,7 @@ enum Lexer {
                     let d = b[i]
                     if d == quote { closed = true; i += 1; break }
                     if d == 0x0A { break }
-                    if d == 0x5C {
+                    if d == 0x5C && !raw {
                         guard i + 1 < b.count else { break }
                         let e = b[i + 1]
                         i += 2
@@ -72,7 +75,11 @@ enum Lexer {
                         case 0x6E: bytes.append(0x0A)
                         case 0x74: bytes.append(0x09)
                         case 0x72: bytes.append(0x0D)
-                        case 0x5C, 0x22, 0x27, 0x2F: bytes.append(e)
+                        case 0x5C, 0x22, 0x27, 0x2F, 0x3F, 0x60: bytes.append(e)
+                        case 0x61: bytes.append(0x07)
+                        case 0x62: bytes.append(0x08)
+                        case 0x66: bytes.append(0x0C)
+                        case 0x76: bytes.append(0x0B)
                         case 0x75:
                             guard i + 4 <= b.count, let v = UInt32(String(decoding: b[i..<(i + 4)], as: UTF8.self), radix: 16),
                                   let scalar = Unicode.Scalar(v) else {

@@ -4,15 +4,15 @@ import Glibc
 import Darwin
 #endif
 
-/// `matches()`: POSIX extended regular expressions from the C library, compiled once per
-/// pattern. CEL specifies RE2; the common subset (classes, anchors, alternation, repetition)
-/// behaves the same, while RE2-only syntax such as `\d` or `(?i)` is refused as invalid.
+/// `matches()`: CEL's RE2 syntax, rewritten into POSIX extended syntax (`RE2Pattern`) and
+/// compiled once per pattern by the C library.
 public final class PosixRegex {
     private var compiled = regex_t()
     private let ok: Bool
 
     public init(_ pattern: String) {
-        ok = regcomp(&compiled, pattern, REG_EXTENDED | REG_NOSUB) == 0
+        guard let re = try? RE2Pattern(pattern) else { ok = false; return }
+        ok = regcomp(&compiled, re.posix, REG_EXTENDED | REG_NOSUB | (re.ignoreCase ? REG_ICASE : 0)) == 0
     }
 
     deinit { if ok { regfree(&compiled) } }
@@ -22,7 +22,17 @@ public final class PosixRegex {
         return regexec(&compiled, text, 0, nil, 0) == 0
     }
 
-    public static func isValid(_ pattern: String) -> Bool { PosixRegex(pattern).ok }
+    /// Why `pattern` cannot be used, or nil when it can.
+    public static func problem(_ pattern: String) -> String? {
+        do {
+            _ = try RE2Pattern(pattern)
+        } catch let e as RE2Pattern.Unsupported {
+            return "\(e.reason) (character \(e.offset + 1) of the pattern)"
+        } catch {
+            return "\(error)"
+        }
+        return PosixRegex(pattern).ok ? nil : "invalid regular expression"
+    }
 
     nonisolated(unsafe) private static var cache: [String: PosixRegex] = [:]
 

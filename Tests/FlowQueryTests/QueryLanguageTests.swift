@@ -92,6 +92,8 @@ final class QueryLanguageTests: XCTestCase {
         XCTAssertEqual(try selected("destination.workloads.exists(w, w.kind == 'Deployment')").count, 1)
         XCTAssertEqual(try selected("Summary.contains('DNS') ? l7.type == L7FlowType.RESPONSE : false").count, 1)
         XCTAssertEqual(try selected("node_name.matches('^kind-(kind/)?[a-z-]+$')").count, 5)
+        // The same in RE2 forms (a raw string, a non-capturing group, \w in brackets).
+        XCTAssertEqual(try selected(#"node_name.matches(r'^kind-(?:kind/)?[\w-]+$')"#).count, 5)
     }
 
     func testSeveralExpressionsAreORed() throws {
