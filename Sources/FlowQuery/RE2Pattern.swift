@@ -35,8 +35,40 @@ private struct Translator {
     var lastWasQuantifier = false
     /// Inside `{…}` of a repetition.
     var inBraces = false
+    /// `(?s)`: `.` also matches a newline.
+    var dotAll = false
+
+    /// Whether the `{` at `i` starts an RE2 repetition: {n}, {n,} or {n,m}, n and m at most
+    /// 1000, without leading zeros.
+    func isRepetition() -> Bool {
+        var j = i + 1
+        func number() -> Int? {
+            let start = j
+            while j < p.count, ("0"..."9").contains(p[j]) { j += 1 }
+            guard j > start, j - start <= 4 else { return nil }
+            if p[start] == "0", j - start > 1 { return nil }
+            let v = Int(String(String.UnicodeScalarView(p[start..<j])))!
+            return v <= 1000 ? v : nil
+        }
+        guard let n = number() else { return false }
+        if j < p.count, p[j] == "}" { return true }
+        guard j < p.count, p[j] == "," else { return false }
+        j += 1
+        if j < p.count, p[j] == "}" { return true }
+        guard let m = number(), m >= n else { return false }
+        return j < p.count && p[j] == "}"
+    }
 
     init(_ p: [Unicode.Scalar]) { self.p = p }
+
+    /// A range that REG_ICASE handles as RE2 does: within a-z, within A-Z, or without letters.
+    static func foldsCleanly(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> Bool {
+        let lo = a.value, hi = b.value
+        if (0x61...0x7A).contains(lo), hi <= 0x7A { return true }
+        if (0x41...0x5A).contains(lo), hi <= 0x5A { return true }
+        let hasLetter = !(hi < 0x41 || (lo > 0x5A && hi < 0x61) || (lo > 0x7A && hi < 0x80))
+        return !hasLetter
+    }
 
     static let posixSpecial: Set<Unicode.Scalar> = [".", "[", "]", "(", ")", "*", "+", "?", "{", "}", "|", "^", "$", "\\"]
 
@@ -54,7 +86,12 @@ private struct Translator {
         while i < p.count {
             let c = p[i]
             var quantifier = c == "*" || c == "+" || c == "?"
-            if c == "{" { inBraces = true }
+            if c == "{" {
+                // RE2 reads `{` as a repetition only in the forms {n}, {n,} and {n,m};
+                // anything else (`{,2}`, `a{`, `{02}`) is literal text, which glibc would not
+                // agree with.
+                if isRepetition() { inBraces = true } else { out += "\\{"; i += 1; lastWasQuantifier = false; continue }
+            }
             if c == "}" && inBraces { quantifier = true; inBraces = false }
             if c == "?" && lastWasQuantifier {
                 i += 1  // lazy: the same texts match
@@ -65,6 +102,9 @@ private struct Translator {
             case "\\": try escape()
             case "[": try bracket()
             case "(": try group()
+            case "." where !dotAll:
+                out += "[^\n]"  // RE2's `.` stops at a newline; POSIX's does not
+                i += 1
             default:
                 out.unicodeScalars.append(c)
                 i += 1
@@ -82,8 +122,10 @@ private struct Translator {
         switch c {
         case "d": out += "[0-9]"
         case "D": out += "[^0-9]"
-        case "s": out += "[[:space:]]"
-        case "S": out += "[^[:space:]]"
+        case "s": out += "[\t\n\u{0C}\r ]"  // RE2's \s; [[:space:]] would add \v
+        case "S": out += "[^\t\n\u{0C}\r ]"
+        case "A": out += "^"
+        case "z": out += "$"
         case "w": out += "[0-9A-Za-z_]"
         case "W": out += "[^0-9A-Za-z_]"
         case "Q":
@@ -168,7 +210,8 @@ private struct Translator {
         for f in flags.unicodeScalars {
             switch f {
             case "i" where start == 0: ignoreCase = true
-            case "s", "U": break
+            case "s": dotAll = true
+            case "U": break
             case "i": throw fail("(?i) is supported only at the start of the pattern", at: start)
             default: throw fail("the (?\(flags)) flags are RE2 syntax that flowtrail's matcher does not support", at: start)
             }
@@ -208,7 +251,7 @@ private struct Translator {
                 i += 2
                 switch e {
                 case "d": members.append(.range("0", "9")); continue
-                case "s": members.append(.posixClass("space")); continue
+                case "s": members += ["\t", "\n", "\u{0C}", "\r", " "].map { .char($0) }; continue
                 case "w": members += [.range("0", "9"), .range("A", "Z"), .range("a", "z"), .char("_")]; continue
                 case "D", "S", "W": throw fail("\\\(e) inside brackets cannot be written for the POSIX matcher", at: at)
                 default:
@@ -226,13 +269,19 @@ private struct Translator {
                 i += 1
                 var upper = p[i]
                 if upper == "\\" {
-                    guard i + 1 < p.count, let v = try control(p[i + 1], start: i) else { throw fail("bad range end", at: i) }
-                    upper = v
+                    guard i + 1 < p.count else { throw fail("bad range end", at: i) }
+                    let e = p[i + 1]
                     i += 2
+                    guard let v = try control(e, start: i - 2) else { throw fail("bad range end", at: i - 2) }
+                    upper = v
                 } else {
                     i += 1
                 }
                 guard single.value <= upper.value else { throw fail("range out of order", at: start) }
+                // glibc's case folding gets ranges that mix letters with other characters wrong.
+                if ignoreCase, !Self.foldsCleanly(single, upper) {
+                    throw fail("with (?i), a range must be all letters of one case or hold none", at: start)
+                }
                 members.append(.range(single, upper))
             } else {
                 members.append(.char(single))
@@ -251,6 +300,7 @@ private struct Translator {
                 body.unicodeScalars.append(a)
                 body += "-"
                 body.unicodeScalars.append(b)
+            case .posixClass("word"): body += "0-9A-Za-z_"  // RE2 has it, glibc does not
             case .posixClass(let name): body += "[:\(name):]"
             }
         }

@@ -44,6 +44,26 @@ final class RegexTests: XCTestCase {
             (#"\\"#, #"C:\path"#, true),
             (#"^a\/b$"#, "a/b", true),
             ("^api\\.(example|internal)\\.com$", "api.internal.com", true),
+            // Found in review against the real RE2: braces RE2 reads as text, `.` and newlines,
+            // \s without \v, (?i) ranges, characters beyond ASCII, hex range ends, [[:word:]].
+            (#"^a{,2}$"#, "aa", false),
+            (#"^a{,2}$"#, "a{,2}", true),
+            (#"a{02}"#, "aa", false),
+            (#"^x{y}$"#, "x{y}", true),
+            (#"^a{2}$"#, "aa", true),
+            (#"a.b"#, "a\nb", false),
+            (#"(?s)a.b"#, "a\nb", true),
+            (#"\s"#, "\u{0B}", false),
+            (#"^\S$"#, "\u{0B}", true),
+            (#"(?i)^[a-c]+$"#, "AbC", true),
+            (#"^.$"#, "é", true),
+            (#"^é+$"#, "éé", true),
+            (#"^[^a]$"#, "é", true),
+            (#"(?i)é"#, "É", true),
+            (#"^[\x20-\x7e]+$"#, "GET /", true),
+            (#"^[[:word:]]+$"#, "a_1", true),
+            (#"\Ashop\z"#, "shop", true),
+            (#"\Ashop\z"#, "shopping", false),
         ]
         for c in cases {
             XCTAssertNil(PosixRegex.problem(c.pattern), c.pattern)
@@ -64,6 +84,7 @@ final class RegexTests: XCTestCase {
             (#"a\"#, "trailing backslash"),
             (#"[z-a]"#, "out of order"),
             ("(", "invalid regular expression"),
+            (#"(?i)[0-z]"#, "with (?i), a range"),
         ]
         for r in refused {
             let problem = PosixRegex.problem(r.pattern)
