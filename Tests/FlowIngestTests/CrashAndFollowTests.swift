@@ -70,7 +70,7 @@ final class CrashAndFollowTests: XCTestCase {
         let lines = generatedLines(400, seed: 31)
         let file = s.path("hubble.log")
         let db = s.path("follow.db")
-        try (lines[0..<100].joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try writeLines(lines[0..<100], to: file)
 
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Paths.flowtrail)
@@ -100,7 +100,7 @@ final class CrashAndFollowTests: XCTestCase {
         let rotated = s.path("hubble.log.1")
         try FileManager.default.moveItem(atPath: file, toPath: rotated)
         try append(lines[151..<171], to: rotated)
-        try (lines[171..<201].joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try writeLines(lines[171..<201], to: file)
         latencies.append(try XCTUnwrap(waitForFlows(db, 201), "rotation"))
 
         // Truncation in place (copytruncate), then new lines.
@@ -127,12 +127,12 @@ final class CrashAndFollowTests: XCTestCase {
         let lines = generatedLines(300, seed: 41)
         let file = s.path("flows.log")
         let db = s.path("r.db")
-        try (lines[0..<100].joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try writeLines(lines[0..<100], to: file)
         XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, file]).status, 0)
         // While flowtrail is not running: more lines, then a rotation.
         try append(lines[100..<150], to: file)
         try FileManager.default.moveItem(atPath: file, toPath: s.path("flows-2026.log"))
-        try (lines[150..<300].joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try writeLines(lines[150..<300], to: file)
         let r = try runFlowtrail(["ingest", "--db", db, file])
         XCTAssertEqual(r.status, 0, r.err)
         let exported = try exportedByUUID(db: db)

@@ -82,7 +82,7 @@ final class IngestFileTests: XCTestCase {
         let s = try Scratch()
         let lines = generatedLines(3000, seed: 5)
         let plain = s.path("a.jsonl")
-        try (lines[..<2000].joined(separator: "\n") + "\n").write(toFile: plain, atomically: false, encoding: .utf8)
+        try writeLines(lines[..<2000], to: plain)
         let gzip = Process()
         gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
         gzip.arguments = ["-k", plain]
@@ -160,7 +160,7 @@ final class DiskFullTests: XCTestCase {
         }
         let lines = generatedLines(20_000, seed: 3)
         let file = s.path("in.jsonl")
-        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try writeLines(lines, to: file)
         let db = mountPoint + "/full.db"
         let r = try runFlowtrail(["ingest", "--db", db, "--batch-size", "1000", file])
         XCTAssertNotEqual(r.status, 0)

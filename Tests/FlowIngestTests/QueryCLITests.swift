@@ -9,7 +9,7 @@ final class QueryCLITests: XCTestCase {
     static let db: String = {
         let db = scratch.path("q.db")
         let file = scratch.path("in.jsonl")
-        try! (generatedLines(5000, seed: 8).joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try! writeLines(generatedLines(5000, seed: 8), to: file)
         _ = try! runFlowtrail(["ingest", "--db", db, file, Paths.fixture])
         return db
     }()

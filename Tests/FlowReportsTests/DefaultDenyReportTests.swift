@@ -16,7 +16,7 @@ final class DefaultDenyReportTests: XCTestCase {
         db = scratch.path("report.db")
         lines = generatedLines(30_000, seed: 17)
         let file = scratch.path("in.jsonl")
-        try! (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try! writeLines(lines, to: file)
         XCTAssertEqual(try! runFlowtrail(["ingest", "--db", db, "--batch-size", "4096", file]).status, 0)
     }
 
@@ -207,7 +207,7 @@ final class PolicyGoldenTests: XCTestCase {
         let s = try Scratch()
         let db = s.path("golden.db")
         let file = s.path("in.jsonl")
-        try (generatedLines(4_000, seed: 23).joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try writeLines(generatedLines(4_000, seed: 23), to: file)
         XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, file]).status, 0)
         let r = try runFlowtrail(["report", "default-deny", "--db", db, "-o", "yaml"])
         XCTAssertEqual(r.status, 0, r.err)

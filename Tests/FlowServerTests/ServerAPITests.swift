@@ -14,7 +14,7 @@ final class ServerAPITests: XCTestCase {
         scratch = try! Scratch()
         db = scratch.path("api.db")
         let file = scratch.path("in.jsonl")
-        try! (generatedLines(30_000, seed: 11).joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try! writeLines(generatedLines(30_000, seed: 11), to: file)
         XCTAssertEqual(try! runFlowtrail(["ingest", "--db", db, file, Paths.fixture]).status, 0)
         server = try! ServerProcess(db: db)
     }

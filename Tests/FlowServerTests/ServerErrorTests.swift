@@ -8,7 +8,7 @@ final class ServerErrorTests: XCTestCase {
         let s = try Scratch()
         let db = s.path("errors.db")
         let file = s.path("in.jsonl")
-        try (generatedLines(40_000, seed: 2).joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try writeLines(generatedLines(40_000, seed: 2), to: file)
         XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, file]).status, 0)
         let server = try ServerProcess(db: db, extra: ["--query-timeout", "30ms", "--body-limit-mib", "1"])
         defer { server.stop() }

@@ -36,7 +36,7 @@ final class ServerExportTests: XCTestCase {
             expectedSummary[try XCTUnwrap(flow["uuid"] as? String)] = summary
         }
         let file = s.path("in.jsonl")
-        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try writeLines(lines, to: file)
         XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, file]).status, 0)
         let server = try ServerProcess(db: db)
         defer { server.stop() }

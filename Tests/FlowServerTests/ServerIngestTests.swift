@@ -43,7 +43,7 @@ final class ServerIngestTests: XCTestCase {
         let db = s.path("live.db")
         let source = s.path("hubble.jsonl")
         let lines = generatedLines(3_000, seed: 21)
-        try (lines[0..<1000].joined(separator: "\n") + "\n").write(toFile: source, atomically: false, encoding: .utf8)
+        try writeLines(lines[0..<1000], to: source)
         let server = try ServerProcess(db: db, extra: ["--follow", source])
         defer { server.stop() }
         let client = server.client()
@@ -91,7 +91,7 @@ final class ServerIngestTests: XCTestCase {
         let db = s.path("push.db")
         let source = s.path("followed.jsonl")
         let followed = generatedLines(5_000, seed: 31)
-        try (followed.joined(separator: "\n") + "\n").write(toFile: source, atomically: false, encoding: .utf8)
+        try writeLines(followed, to: source)
         let server = try ServerProcess(db: db, extra: ["--follow", source])
         let client = server.client()
         // A body with flows, a rejected line, a non-flow record and CRLF endings.

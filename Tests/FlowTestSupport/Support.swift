@@ -39,6 +39,11 @@ public func generatedLines(_ count: Int, seed: UInt64 = 7, start: Int64 = 1_767_
     return (0..<count).map { _ in g.nextLine() }
 }
 
+/// Writes `lines` to `path`, each ended by a newline, as Hubble's flow-log exporter does.
+public func writeLines<S: Sequence>(_ lines: S, to path: String) throws where S.Element == String {
+    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+}
+
 /// Runs the flowtrail binary to completion.
 @discardableResult
 public func runFlowtrail(_ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
