@@ -95,7 +95,7 @@ public final class Ingester {
                 do {
                     while ingestStopRequested == 0 {
                         _ = try reader.pump(processor, follow: false)
-                        if writer.pendingFlows >= batchLimit(nearEndOf: reader, last: reader === readers.last) {
+                        if writer.pendingFlows >= endingBatchLimit(reader, last: reader === readers.last) {
                             try commit(readers)
                         }
                         progress.update(processor.counts, since: started)
@@ -202,7 +202,7 @@ public final class Ingester {
 
     /// The batch size near the end of the last file: small again, so that little is left to
     /// write once decoding has ended (the decoding thread then has nothing to overlap with).
-    private func batchLimit(nearEndOf reader: SourceReader, last: Bool) -> Int {
+    private func endingBatchLimit(_ reader: SourceReader, last: Bool) -> Int {
         guard last, let p = reader.position, p.lines > 0, p.offset > 0, p.offset <= p.size else { return batchLimit }
         let linesLeft = (p.size - p.offset) / max(p.offset / p.lines, 1)
         return linesLeft < Int64(batchLimit) ? min(batchLimit, 8192) : batchLimit

@@ -14,12 +14,23 @@ public final class PosixRegex: @unchecked Sendable {
         p.initialize(to: regex_t())
         return p
     }()
-    private let ok: Bool
+    /// Why the pattern cannot be used (nil: it compiled).
+    public let problem: String?
 
     public init(_ pattern: String) {
-        guard let re = try? RE2Pattern(pattern) else { ok = false; return }
+        let re: RE2Pattern
+        do {
+            re = try RE2Pattern(pattern)
+        } catch let e as RE2Pattern.Unsupported {
+            problem = "\(e.reason) (character \(e.offset + 1) of the pattern)"
+            return
+        } catch {
+            problem = "\(error)"
+            return
+        }
         let compiled = self.compiled
-        ok = Self.inUTF8 { regcomp(compiled, re.posix, REG_EXTENDED | REG_NOSUB | (re.ignoreCase ? REG_ICASE : 0)) } == 0
+        let rc = Self.inUTF8 { regcomp(compiled, re.posix, REG_EXTENDED | REG_NOSUB | (re.ignoreCase ? REG_ICASE : 0)) }
+        problem = rc == 0 ? nil : "invalid regular expression"
     }
 
     /// RE2 works on characters; in the process's default C locale glibc works on bytes, so
@@ -34,26 +45,17 @@ public final class PosixRegex: @unchecked Sendable {
     }
 
     deinit {
-        if ok { regfree(compiled) }
+        if problem == nil { regfree(compiled) }
         compiled.deallocate()
     }
 
     public func matches(_ text: String) -> Bool {
-        guard ok else { return false }
+        guard problem == nil else { return false }
         return Self.inUTF8 { regexec(compiled, text, 0, nil, 0) } == 0
     }
 
     /// Why `pattern` cannot be used, or nil when it can.
-    public static func problem(_ pattern: String) -> String? {
-        do {
-            _ = try RE2Pattern(pattern)
-        } catch let e as RE2Pattern.Unsupported {
-            return "\(e.reason) (character \(e.offset + 1) of the pattern)"
-        } catch {
-            return "\(error)"
-        }
-        return PosixRegex(pattern).ok ? nil : "invalid regular expression"
-    }
+    public static func problem(_ pattern: String) -> String? { PosixRegex(pattern).problem }
 
     /// Compiled patterns, shared by the server's reader threads (regexec may run on one
     /// compiled pattern from several threads at once; the dictionary needs the lock).

@@ -30,8 +30,8 @@ private struct Translator {
     var i = 0
     var out = ""
     var ignoreCase = false
-    /// Whether the last thing written can take a quantifier (so a following `?` after a
-    /// quantifier is RE2's lazy marker, which cannot change whether a text matches).
+    /// Whether the last thing written was a quantifier (so a `?` right after it is RE2's
+    /// lazy marker, which cannot change whether a text matches).
     var lastWasQuantifier = false
     /// Inside `{…}` of a repetition.
     var inBraces = false
@@ -72,8 +72,8 @@ private struct Translator {
 
     static let posixSpecial: Set<Unicode.Scalar> = [".", "[", "]", "(", ")", "*", "+", "?", "{", "}", "|", "^", "$", "\\"]
 
-    func fail(_ reason: String, at offset: Int? = nil) -> RE2Pattern.Unsupported {
-        RE2Pattern.Unsupported(offset: offset ?? i, reason: reason)
+    func fail(_ reason: String, at offset: Int) -> RE2Pattern.Unsupported {
+        RE2Pattern.Unsupported(offset: offset, reason: reason)
     }
 
     /// A literal character, escaped where POSIX gives it a meaning.
