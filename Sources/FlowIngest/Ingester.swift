@@ -79,23 +79,31 @@ public final class Ingester {
         let started = Clock.monotonic()
         var readers: [SourceReader] = []
         try applyRetention(&summary, force: true)
-        for path in sources {
+        func open(_ path: String) -> SourceReader? {
             do {
-                readers.append(try SourceReader(path: path, store: store))
+                return try SourceReader(path: path, store: store)
             } catch {
                 summary.failedSources.append("\(error)")
                 fputs("flowtrail: \(error)\n", stderr)
+                return nil
             }
         }
         let progress = ProgressLine(enabled: options.progress)
         if options.follow {
+            readers = sources.compactMap(open)
             try follow(readers, &summary, progress)
         } else {
-            for reader in readers {
+            for (k, path) in sources.enumerated() where ingestStopRequested == 0 {
+                // Opened in turn, after the sources before it committed: a rotated file named
+                // before the live one has then recorded how far it was read.
+                if k > 0 { try writer.flush() }
+                guard let reader = open(path) else { continue }
+                readers.append(reader)
+                let isLast = k == sources.count - 1
                 do {
                     while ingestStopRequested == 0 {
                         _ = try reader.pump(processor, follow: false)
-                        if writer.pendingFlows >= endingBatchLimit(reader, last: reader === readers.last) {
+                        if writer.pendingFlows >= endingBatchLimit(reader, last: isLast) {
                             try commit(readers)
                         }
                         progress.update(processor.counts, since: started)
@@ -107,6 +115,9 @@ public final class Ingester {
                 }
                 try commit(readers)
                 reportUnreported(reader)
+                if reader.pendingTail > 0 {
+                    fputs("\(reader.name):\(reader.lineNumber + 1): the last line has no newline yet (\(reader.pendingTail) bytes); it is read once complete, by the next run\n", stderr)
+                }
                 reader.close()
             }
         }
@@ -178,6 +189,7 @@ public final class Ingester {
         }
         let after = processor.counts
         result.counts.flows = after.flows - before.flows
+        result.counts.duplicates = after.duplicates - before.duplicates
         result.counts.rejected = after.rejected - before.rejected
         result.counts.lostEvents = after.lostEvents - before.lostEvents
         result.counts.agentEvents = after.agentEvents - before.agentEvents
@@ -215,6 +227,7 @@ public final class Ingester {
         lastRetention = now
         try writer.flush()
         let dropped = try store.dropPartitions(before: Clock.nowNanos() - retention)
+        if dropped.partitions > 0 { writer.forgetDroppedPartitions() }
         summary.retentionDroppedFlows += dropped.flows
         summary.retentionDroppedPartitions += dropped.partitions
     }

@@ -19,17 +19,32 @@ struct FileIdentity: Equatable {
     var device: Int64
     var inode: Int64
     var size: Int64
+    /// A regular file (not a pipe, FIFO, socket or terminal): it can be read again and seeked.
+    var isRegular = true
+
+    init(_ st: stat) {
+        device = Int64(st.st_dev)
+        inode = Int64(st.st_ino)
+        size = Int64(st.st_size)
+        isRegular = (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    init(device: Int64, inode: Int64, size: Int64) {
+        self.device = device
+        self.inode = inode
+        self.size = size
+    }
 
     static func of(fd: Int32) -> FileIdentity? {
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
-        return FileIdentity(device: Int64(st.st_dev), inode: Int64(st.st_ino), size: Int64(st.st_size))
+        return FileIdentity(st)
     }
 
     static func of(path: String) -> FileIdentity? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
-        return FileIdentity(device: Int64(st.st_dev), inode: Int64(st.st_ino), size: Int64(st.st_size))
+        return FileIdentity(st)
     }
 
     func sameFile(_ other: FileIdentity) -> Bool { device == other.device && inode == other.inode }
@@ -42,6 +57,23 @@ protocol ByteStream: AnyObject {
     /// Moves to an offset of the (decompressed) stream, from the start.
     func skip(to offset: Int64) throws
     func close()
+}
+
+extension ByteStream {
+    /// Moves to `offset` and returns the up to `LineBuffer.tailLength` bytes before it (fewer
+    /// when the stream is shorter than `offset`: its content is not the one recorded).
+    func tailBytes(before offset: Int64) throws -> [UInt8] {
+        let n = Int(min(Int64(LineBuffer.tailLength), offset))
+        try skip(to: offset - Int64(n))
+        var out = [UInt8](repeating: 0, count: n)
+        var got = 0
+        while got < n {
+            let r = try out.withUnsafeMutableBufferPointer { try read(into: $0.baseAddress! + got, count: n - got) }
+            if r == 0 { break }
+            got += r
+        }
+        return Array(out[0..<got])
+    }
 }
 
 /// A plain file or standard input.
@@ -95,6 +127,10 @@ final class GzipStream: ByteStream {
     private var z = z_stream()
     private let input = UnsafeMutablePointer<UInt8>.allocate(capacity: GzipStream.chunk)
     private var finished = false
+    /// True when the data read so far ends exactly at the end of a gzip member: at the end of
+    /// the file, the stream is whole. False at the end of a file still being written (or cut
+    /// short): its last line may be incomplete.
+    private(set) var endsCleanly = false
     private static let chunk = 1 << 16
 
     init(path: String) throws {
@@ -115,12 +151,16 @@ final class GzipStream: ByteStream {
                 z.next_in = input
                 z.avail_in = UInt32(n)
             }
+            let before = z.avail_in
             let rc = inflate(&z, Z_NO_FLUSH)
             if rc == Z_STREAM_END {
                 // Concatenated gzip members are valid gzip: reset and go on if more input follows.
                 inflateReset(&z)
+                endsCleanly = true
             } else if rc != Z_OK && rc != Z_BUF_ERROR {
                 throw SourceError("\(file.path): corrupt gzip data")
+            } else if z.avail_in != before || z.avail_out != UInt32(count) {
+                endsCleanly = false
             }
         }
         return count - Int(z.avail_out)
@@ -148,7 +188,8 @@ final class GzipStream: ByteStream {
 
     static func isGzip(path: String) -> Bool {
         if path.hasSuffix(".gz") { return true }
-        guard path != "-", let f = fopen(path, "rb") else { return false }
+        // Only a regular file is peeked at: reading a pipe's first bytes would lose them.
+        guard path != "-", FileIdentity.of(path: path)?.isRegular == true, let f = fopen(path, "rb") else { return false }
         defer { fclose(f) }
         var magic: (UInt8, UInt8) = (0, 0)
         let n = withUnsafeMutableBytes(of: &magic) { fread($0.baseAddress, 1, 2, f) }

@@ -31,20 +31,35 @@ final class LineBuffer {
     /// Bytes buffered after the last complete line (a partial line).
     var pendingCount: Int { end - start }
 
-    /// Forgets all bytes and restarts at `offset` (a new file, a seek, a truncation).
-    func reset(at offset: Int64) {
-        start = 0
-        end = 0
-        baseOffset = offset
+    /// Consumed bytes kept before the first unconsumed one, for `tail` (the source's position
+    /// records their hash, which checks a file's content before resuming in it).
+    static let tailLength = 256
+
+    /// Forgets all bytes and restarts at `offset` (a new file, a seek, a truncation). `tail`
+    /// is what precedes `offset` in the stream, when known.
+    func reset(at offset: Int64, tail: [UInt8] = []) {
+        precondition(tail.count <= Self.tailLength && Int64(tail.count) <= offset)
+        tail.withUnsafeBufferPointer { if let p = $0.baseAddress { base.update(from: p, count: tail.count) } }
+        start = tail.count
+        end = tail.count
+        baseOffset = offset - Int64(tail.count)
+    }
+
+    /// Up to `tailLength` consumed bytes just before the first unconsumed one (fewer only at the
+    /// start of the stream, or after a reset whose tail was not known).
+    var tail: UnsafeBufferPointer<UInt8> {
+        let n = min(start, Self.tailLength)
+        return UnsafeBufferPointer(start: base + start - n, count: n)
     }
 
     /// Reads one chunk from `stream`; returns the bytes read (0 at end of data).
     func fill(from stream: ByteStream) throws -> Int {
-        if start > 0 && (start == end || start > capacity / 2) {
-            let live = end - start
-            if live > 0 { base.update(from: base + start, count: live) }
-            baseOffset += Int64(start)
-            start = 0
+        let keep = max(0, start - Self.tailLength)  // the tail stays
+        if keep > 0 && (start == end || start > capacity / 2) {
+            let live = end - keep
+            if live > 0 { memmove(base, base + keep, live) }  // may overlap
+            baseOffset += Int64(keep)
+            start -= keep
             end = live
         }
         if capacity - end < Self.chunk {
@@ -70,11 +85,19 @@ final class LineBuffer {
         return line
     }
 
+    /// The partial last line (bytes after the last newline), not consumed.
+    func rest() -> UnsafeBufferPointer<UInt8>? {
+        guard start < end else { return nil }
+        return UnsafeBufferPointer(start: base + start, count: end - start)
+    }
+
+    /// Consumes the partial last line, as if it ended with a newline.
+    func consumeRest() { start = end }
+
     /// The partial last line, consumed as if it ended with a newline (end of a finished file).
     func takeRest() -> UnsafeBufferPointer<UInt8>? {
-        guard start < end else { return nil }
-        let line = UnsafeBufferPointer(start: base + start, count: end - start)
-        start = end
+        guard let line = rest() else { return nil }
+        consumeRest()
         return line
     }
 }

@@ -9,7 +9,10 @@ import Darwin
 
 /// Counts of what an ingest saw.
 public struct IngestCounts: Sendable, Equatable {
+    /// Flows stored.
     public var flows: Int64 = 0
+    /// Flows not stored because they already were (the same flow delivered again).
+    public var duplicates: Int64 = 0
     public var rejected: Int64 = 0
     public var lostEvents: Int64 = 0
     public var agentEvents: Int64 = 0
@@ -102,10 +105,22 @@ public final class LineProcessor {
             rejects.reject(source: source, line: lineNumber, bytes: line, error: e)
             return
         }
+        try store(kind)
+    }
+
+    /// Processes a last line that has no newline yet, if it already decodes as a whole record;
+    /// returns false (nothing counted or reported) when it does not: it is being written.
+    func processIfComplete(_ line: UnsafeBufferPointer<UInt8>, source: String, lineNumber: Int64) throws -> Bool {
+        guard let kind = try? decoder.decode(line) else { return false }
+        try store(kind)
+        return true
+    }
+
+    @inline(__always)
+    private func store(_ kind: LineKind) throws {
         switch kind {
             case .flow:
-                try writer.add(decoder.flow)
-                counts.flows += 1
+                if try writer.add(decoder.flow) { counts.flows += 1 } else { counts.duplicates += 1 }
             case .blank:
                 counts.blank += 1
             case .lostEvents:

@@ -1,3 +1,4 @@
+import FlowModel
 import FlowStore
 
 #if canImport(Glibc)
@@ -8,11 +9,16 @@ import Darwin
 
 /// One source being read: its stream, line buffer, identity and read position.
 ///
+/// A file is known by its content, not its name (docs/ARCHITECTURE.md, "Sources"): its
+/// fingerprint is the hash of its first line, and its stored position also records the hash of
+/// the bytes just before it. A renamed (rotated) file, a copy, or a `.gz` of a file already
+/// read therefore resumes where reading stopped, and a new file at an old name starts afresh.
+///
 /// For a followed file it also notices `tail -F` events: a rename-and-recreate rotation (the
 /// path now names another inode; the old file is read to its end first) and a truncation (the
 /// file is now shorter than what was read; it is read again from the start).
 final class SourceReader {
-    /// The key under which the position is stored: the absolute path, or `-` for stdin.
+    /// The absolute path, or `-` for stdin.
     let key: String
     /// The name used in messages (as given on the command line).
     let name: String
@@ -20,56 +26,102 @@ final class SourceReader {
     let isGzip: Bool
     private(set) var stream: ByteStream
     private(set) var identity: FileIdentity?
+    /// The path of the file being read: `key`, or a rotated-away file being finished.
+    private var currentPath: String
+    /// The hash of the current file's first line; nil until that line is complete.
+    private(set) var fingerprint: Int64?
     let buffer = LineBuffer()
     private(set) var lineNumber: Int64 = 0
     /// True once a non-followed source is read to its end.
     private(set) var finished = false
     /// Set while draining a rotated-away file found at startup; at its end, switch to `key`.
     private var drainingRotated = false
+    /// In one-shot mode, bytes of an unfinished last line left for the next run.
+    private(set) var pendingTail = 0
 
     init(path: String, store: FlowStore) throws {
         name = path
-        isStdin = path == "-"
-        key = isStdin ? "-" : SourceReader.absolute(path)
+        // Standard input, a pipe (`<(…)`) or another stream: read once, no position to keep.
+        isStdin = path == "-" || !(FileIdentity.of(path: path)?.isRegular ?? true)
+        key = path == "-" ? "-" : SourceReader.absolute(path)
+        currentPath = key
         isGzip = !isStdin && GzipStream.isGzip(path: path)
         stream = isGzip ? try GzipStream(path: path) : try PlainStream(path: path)
-        if !isStdin {
-            identity = FileIdentity.of(fd: (stream as? PlainStream)?.fd ?? -1) ?? FileIdentity.of(path: path)
-            try resume(from: store.position(of: key))
-        }
-    }
-
-    /// Continues after the stored position of this path, if it names the same file.
-    private func resume(from stored: SourcePosition?) throws {
-        guard let stored, let identity else { return }
-        if identity.device == stored.device && identity.inode == stored.inode {
-            // The same file. A plain file shorter than the position was truncated: read it anew.
-            if isGzip || identity.size >= stored.offset {
-                try stream.skip(to: stored.offset)
-                buffer.reset(at: stored.offset)
-                lineNumber = stored.lines
-            }
+        guard !isStdin else { return }
+        identity = FileIdentity.of(fd: (stream as? PlainStream)?.fd ?? -1) ?? FileIdentity.of(path: path)
+        fingerprint = try Self.firstLineHash(path: path, gzip: isGzip)
+        if let fingerprint, let stored = try store.position(fingerprint: fingerprint) {
+            // Read before, under this name or another: go on where that stopped, if the content
+            // read then is still the same; otherwise read it all again (duplicates are skipped).
+            _ = try resume(at: stored)
             return
         }
-        // Another file now has this path: the one we were reading may have been rotated away
-        // while we were not running. Finish it first if it is still in the same directory.
-        guard !isGzip, let old = Self.findFile(device: stored.device, inode: stored.inode, near: key),
-              let oldIdentity = FileIdentity.of(path: old), oldIdentity.size > stored.offset else { return }
+        // Read by a flowtrail before schema 3, which kept positions by path and inode?
+        if let legacy = try store.legacyPosition(path: key), let identity, legacy.inode == identity.inode,
+           legacy.device == identity.device, try resume(at: legacy) {
+            return
+        }
+        try finishRotatedAway(store.latestPosition(path: key))
+    }
+
+    /// Continues at a stored position if this file's content up to it is the recorded one
+    /// (the bytes before the offset hash as recorded). Returns false, reading from the start,
+    /// when it is not: the file was edited, or only shares its first line.
+    private func resume(at stored: SourcePosition) throws -> Bool {
+        if !isGzip, let identity, identity.size < stored.offset { return false }
+        let tail = try stream.tailBytes(before: stored.offset)
+        let tailHash = tail.withUnsafeBufferPointer { Int64(bitPattern: ByteHash.of($0)) }
+        guard stored.tailHash == 0 || tailHash == stored.tailHash else {
+            try restartStream()
+            return false
+        }
+        buffer.reset(at: stored.offset, tail: tail)
+        lineNumber = stored.lines
+        return true
+    }
+
+    /// Reopens the stream at its start (after a failed resume check moved it).
+    private func restartStream() throws {
+        if isGzip {
+            stream.close()
+            stream = try GzipStream(path: currentPath)
+        } else {
+            try stream.skip(to: 0)
+        }
+        buffer.reset(at: 0)
+        lineNumber = 0
+    }
+
+    /// Another file now has this path than the one last read under it: the one we were
+    /// reading may have been rotated away while we were not running. Finish it first if it is
+    /// still in the same directory, uncompressed, and is the same content.
+    private func finishRotatedAway(_ latest: SourcePosition?) throws {
+        guard let latest, let identity, !isGzip, latest.fingerprint != fingerprint,
+              latest.device != identity.device || latest.inode != identity.inode,
+              let old = Self.findFile(device: latest.device, inode: latest.inode, near: key),
+              let oldIdentity = FileIdentity.of(path: old), oldIdentity.size > latest.offset,
+              try Self.firstLineHash(path: old, gzip: false) == latest.fingerprint else { return }
         let oldStream = try PlainStream(path: old)
-        try oldStream.skip(to: stored.offset)
+        let tail = try oldStream.tailBytes(before: latest.offset)
+        guard latest.tailHash == 0 || tail.withUnsafeBufferPointer({ Int64(bitPattern: ByteHash.of($0)) }) == latest.tailHash
+        else { return }
         stream.close()
         stream = oldStream
         self.identity = oldIdentity
-        buffer.reset(at: stored.offset)
-        lineNumber = stored.lines
+        currentPath = old
+        fingerprint = latest.fingerprint
+        buffer.reset(at: latest.offset, tail: tail)
+        lineNumber = latest.lines
         drainingRotated = true
     }
 
-    /// The position to commit: this file's identity and the offset after the last whole line.
+    /// The position to commit: the file's fingerprint and the offset after the last whole line.
+    /// Nil for stdin, and for a file whose first line is not complete yet.
     var position: SourcePosition? {
-        guard !isStdin, let identity else { return nil }
-        return SourcePosition(path: key, device: identity.device, inode: identity.inode,
-                              offset: buffer.consumedOffset, lines: lineNumber, size: identity.size)
+        guard !isStdin, let identity, let fingerprint else { return nil }
+        return SourcePosition(path: currentPath, device: identity.device, inode: identity.inode,
+                              offset: buffer.consumedOffset, lines: lineNumber, size: identity.size,
+                              fingerprint: fingerprint, tailHash: Int64(bitPattern: ByteHash.of(buffer.tail)))
     }
 
     /// Reads one chunk and processes the complete lines in it; returns the bytes read.
@@ -78,30 +130,53 @@ final class SourceReader {
         let n = try buffer.fill(from: stream)
         try drainLines(processor)
         if n == 0 {
-            if !follow || isStdin || isGzip {
-                // End of a finished input: a last line without a newline still counts.
-                if let rest = buffer.takeRest() {
-                    lineNumber += 1
-                    try processor.process(rest, source: name, lineNumber: lineNumber)
-                }
-                if drainingRotated {
-                    try switchToPath()
-                    return 0
-                }
-                finished = true
+            let complete = isStdin || (stream as? GzipStream)?.endsCleanly == true
+            if complete {
+                // The end of a finished input: a last line without a newline still counts.
+                if let rest = buffer.takeRest() { try process(rest, processor) }
+            } else if !follow || isGzip {
+                // A file that may still be written: a last line without its newline is taken
+                // only when it is already a whole record; otherwise it stays for the next run.
+                try takeCompleteRest(processor)
             } else {
                 try checkRotation(processor)
+                return n
             }
+            if drainingRotated {
+                try switchToPath()
+                return 0
+            }
+            finished = true
         }
         return n
     }
 
+    private func takeCompleteRest(_ processor: LineProcessor) throws {
+        guard let rest = buffer.rest() else { return }
+        if try processor.processIfComplete(rest, source: name, lineNumber: lineNumber + 1) {
+            noteLine(rest)
+            buffer.consumeRest()
+        } else {
+            pendingTail = rest.count
+        }
+    }
+
     @inline(__always)
     private func drainLines(_ processor: LineProcessor) throws {
-        while let line = buffer.nextLine() {
-            lineNumber += 1
-            try processor.process(line, source: name, lineNumber: lineNumber)
-        }
+        while let line = buffer.nextLine() { try process(line, processor) }
+    }
+
+    @inline(__always)
+    private func process(_ line: UnsafeBufferPointer<UInt8>, _ processor: LineProcessor) throws {
+        noteLine(line)
+        try processor.process(line, source: name, lineNumber: lineNumber)
+    }
+
+    /// Counts a line; the first one of a file gives its fingerprint.
+    @inline(__always)
+    private func noteLine(_ line: UnsafeBufferPointer<UInt8>) {
+        lineNumber += 1
+        if lineNumber == 1, !isStdin { fingerprint = Int64(bitPattern: ByteHash.of(line)) }
     }
 
     /// At the end of a followed file: has it been rotated or truncated?
@@ -116,6 +191,7 @@ final class SourceReader {
             try plain.skip(to: 0)
             buffer.reset(at: 0)
             lineNumber = 0
+            fingerprint = nil
             identity = current
             return
         }
@@ -128,10 +204,7 @@ final class SourceReader {
     private func finishOldFile(_ processor: LineProcessor) throws {
         while try buffer.fill(from: stream) > 0 { try drainLines(processor) }
         try drainLines(processor)
-        if let rest = buffer.takeRest() {
-            lineNumber += 1
-            try processor.process(rest, source: name, lineNumber: lineNumber)
-        }
+        if let rest = buffer.takeRest() { try process(rest, processor) }
         try switchToPath()
     }
 
@@ -141,12 +214,35 @@ final class SourceReader {
         stream.close()
         stream = fresh
         identity = FileIdentity.of(fd: fresh.fd)
+        currentPath = key
         buffer.reset(at: 0)
         lineNumber = 0
+        fingerprint = nil
         drainingRotated = false
     }
 
     func close() { stream.close() }
+
+    /// The `ByteHash` of a file's first line (decompressed for gzip), without its newline; nil
+    /// when the file has no complete first line yet (or none within 64 MiB).
+    static func firstLineHash(path: String, gzip: Bool) throws -> Int64? {
+        let s: ByteStream = gzip ? try GzipStream(path: path) : try PlainStream(path: path)
+        defer { s.close() }
+        var line: [UInt8] = []
+        let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
+        defer { chunk.deallocate() }
+        while line.count < 64 << 20 {
+            let n: Int
+            do { n = try s.read(into: chunk, count: 1 << 16) } catch { return nil }
+            if n == 0 { return nil }
+            if let nl = memchr(chunk, 0x0A, n) {
+                line.append(contentsOf: UnsafeBufferPointer(start: chunk, count: chunk.distance(to: nl.assumingMemoryBound(to: UInt8.self))))
+                return line.withUnsafeBufferPointer { Int64(bitPattern: ByteHash.of($0)) }
+            }
+            line.append(contentsOf: UnsafeBufferPointer(start: chunk, count: n))
+        }
+        return nil
+    }
 
     static func absolute(_ path: String) -> String {
         if let r = realpath(path, nil) {

@@ -89,6 +89,19 @@ public final class ByteBuffer {
         }
     }
 
+    /// Inserts `member` (`"key":value`) as the first member of the JSON object the buffer
+    /// holds, with a comma when the object has other members. Moves the whole object: meant
+    /// for the rare fix-up, not a hot path.
+    public func insertFirstMember(_ member: StaticString) {
+        guard count >= 2, base[0] == 0x7B else { return }
+        let extra = member.utf8CodeUnitCount + (count > 2 ? 1 : 0)
+        reserve(extra)
+        memmove(base + 1 + extra, base + 1, count - 1)  // overlapping: memmove
+        (base + 1).update(from: member.utf8Start, count: member.utf8CodeUnitCount)
+        if count > 2 { base[member.utf8CodeUnitCount + 1] = 0x2C }
+        count += extra
+    }
+
     /// The written bytes, valid until the next mutation.
     public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
@@ -96,3 +109,9 @@ public final class ByteBuffer {
 
     public func removeAll() { count = 0 }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -58,6 +58,8 @@ struct CompiledSchema {
     let arena: UnsafeMutableBufferPointer<UInt8>
     /// Index of the Flow message.
     let flow: Int32
+    /// Index of the Flow message's `uuid` field: the decoder hashes its value (`FlowIdentity`).
+    let uuidField: Int32
 
     /// The schema of `FlowSchema.flow`, built once.
     nonisolated(unsafe) static let shared = CompiledSchema(root: FlowSchema.flow)
@@ -196,6 +198,11 @@ struct CompiledSchema {
         enumNames = copy(enumNameList)
         enumValues = copy(enumValueList)
         arena = copy(arenaBytes)
+        let root = messageList[Int(flow)]
+        uuidField = (Int(root.firstField)..<Int(root.firstField + root.fieldCount)).first {
+            let f = fieldList[$0]
+            return String(decoding: arenaBytes[Int(f.protoStart)..<Int(f.protoStart + f.protoLength)], as: UTF8.self) == "uuid"
+        }.map(Int32.init) ?? -1
     }
 
     /// The field of message `m` named by `key` (proto or JSON name), or -1.
@@ -240,6 +247,18 @@ struct CompiledSchema {
         guard number >= 0, number < Self.numberedLimit else { return nil }
         let n = enumNames[Int(e) * Self.numberedLimit + Int(number)]
         return n.0 < 0 ? nil : n
+    }
+
+    /// How stats name a field: `drop_reason_desc` for a Flow field, `Message.field` below it.
+    /// Found by searching (only for the rare unknown enum value).
+    func fieldLabel(_ f: Field) -> String {
+        let name = string(f.protoStart, f.protoLength)
+        for m in messages {
+            let range = Int(m.firstField)..<Int(m.firstField + m.fieldCount)
+            guard range.contains(where: { fields[$0].protoStart == f.protoStart }) else { continue }
+            return m.firstField == messages[Int(flow)].firstField ? name : string(m.nameStart, m.nameLength) + "." + name
+        }
+        return name
     }
 
     func string(_ start: Int32, _ length: Int32) -> String {

@@ -16,6 +16,12 @@ public final class DecodedFlow {
     /// `ByteHash` of a dictionary column's value when the decoder already knows it, else 0.
     public let sideHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: Column.allCases.count)
 
+    /// Enum names this build does not know (a newer Cilium's), with the field they were in:
+    /// `drop_reason_desc` for a Flow field, `Message.field` below it. Almost always empty.
+    public var unknownEnums: [(field: String, name: String)] = []
+    /// `ByteHash` of the flow's `uuid` value (as written, quotes included), 0 when it has none.
+    public var uuidHash: UInt64 = 0
+
     public init() {
         ints.initialize(repeating: 0, count: Column.allCases.count)
         sideRanges.initialize(repeating: 0..<0, count: Column.allCases.count)
@@ -31,10 +37,12 @@ public final class DecodedFlow {
     public func reset() {
         time = 0
         present = 0
+        uuidHash = 0
         ints.update(repeating: 0, count: Column.allCases.count)
         sideHashes.update(repeating: 0, count: Column.allCases.count)
         residual.removeAll()
         side.removeAll()
+        if !unknownEnums.isEmpty { unknownEnums.removeAll() }
     }
 
     @inline(__always)

@@ -48,7 +48,12 @@ public final class FlowDecoder {
     }
 
     /// Reads `{"flow":…,"node_name":…,"time":…}` and the other wrapper records.
-    /// Returns nil when a key shows this is not a wrapper (a bare flow).
+    ///
+    /// Any object with a `flow` (or `lost_events`, …) member is a wrapper, whatever other keys
+    /// it has and in whatever order: log shippers add their own beside Hubble's (Fluent Bit's
+    /// `date`, first by default; Logstash's `@timestamp`, `host`; Vector's `timestamp`). Those
+    /// keys are skipped (validated as JSON, not stored). Returns nil when the object has no
+    /// record member: a legacy bare Flow object, which the caller decodes again as such.
     private func decodeWrapper(_ c: inout JSONCursor) throws -> LineKind? {
         var kind: LineKind?
         wrapperNode = nil
@@ -99,21 +104,29 @@ public final class FlowDecoder {
                 default: kind = .nodeStatus
                 }
             case .other:
-                return nil
+                // A shipper's key, or a field of a bare Flow: which one is known at the end.
+                _ = try c.skipValue(depth: 1)
             }
             let sep = c.peek()
             c.i += 1
             if sep == 0x7D { break }
-            guard sep == 0x2C else { throw c.error("expected ',' or '}'", at: c.i - 1) }
+            guard sep == 0x2C else { throw c.error(sep == 0 ? "unexpected end of line" : "expected ',' or '}'", at: c.i - 1) }
         }
         guard let kind else { return nil }
         if kind == .flow {
+            // An exporter field mask can leave `time` and `node_name` out of the flow while the
+            // wrapper carries them. The flow is stored under the wrapper's values, so it gets
+            // them as its own: every output (export, CSV, table) then shows what it is stored by.
+            if !flow.has(.nodeName), let r = nodeSide {
+                flow.setSide(.nodeName, r)
+                flow.residual.insertFirstMember("\"node_name\":0")
+            }
             if !flow.has(.time) {
                 guard let t = wrapperTime else { throw DecodeError("flow has no time", column: 1) }
                 flow.time = t
                 flow.set(.time, t)
+                flow.residual.insertFirstMember("\"time\":0")
             }
-            if !flow.has(.nodeName), let r = nodeSide { flow.setSide(.nodeName, r) }
         }
         return kind
     }
@@ -193,7 +206,15 @@ struct Walker {
                 out.append(schema.arena.baseAddress! + Int(f.protoStart), Int(f.protoLength))
                 out.append(0x22)
                 out.append(0x3A)
-                if try field(f, into: out, depth: depth) { wrote = true } else { out.count = mark }
+                let valueStart = out.count
+                if try field(f, into: out, depth: depth) {
+                    wrote = true
+                    if fi == schema.uuidField {
+                        flow.uuidHash = ByteHash.of(UnsafeBufferPointer(start: out.base + valueStart, count: out.count - valueStart))
+                    }
+                } else {
+                    out.count = mark
+                }
             } else {
                 // Unknown field: kept verbatim so nothing in the input is lost.
                 out.append(cursor.p + key.start - 1, key.end - key.start + 2)
@@ -354,12 +375,22 @@ struct Walker {
             if c == 0x22 {
                 let at = cursor.i
                 let s = try cursor.string()
-                guard !s.escaped, let n = schema.enumNumber(f.enumeration, cursor.p + s.start, s.end - s.start) else {
-                    let e = schema.enums[Int(f.enumeration)]
-                    let text = String(decoding: UnsafeBufferPointer(start: cursor.p + s.start, count: s.end - s.start), as: UTF8.self)
-                    throw cursor.error("\(name(f)): unknown \(schema.string(e.nameStart, e.nameLength)) value \"\(text)\"", at: at)
+                if !s.escaped, let n = schema.enumNumber(f.enumeration, cursor.p + s.start, s.end - s.start) {
+                    number = n
+                } else {
+                    let raw = UnsafeBufferPointer(start: cursor.p + s.start, count: s.end - s.start)
+                    let text = String(decoding: raw, as: UTF8.self)
+                    guard !s.escaped, UnknownEnumValue.isName(raw) else {
+                        let e = schema.enums[Int(f.enumeration)]
+                        throw cursor.error("\(name(f)): not a \(schema.string(e.nameStart, e.nameLength)) value: \"\(text)\"", at: at)
+                    }
+                    // A name from a newer Cilium: kept verbatim, queryable through its code.
+                    let code = UnknownEnumValue.code(text)
+                    flow.unknownEnums.append((field: schema.fieldLabel(f), name: text))
+                    if column >= 0 { flow.set(column, code) }
+                    out.append(cursor.p + s.start - 1, s.end - s.start + 2)
+                    return true
                 }
-                number = n
             } else if c == 0x2D || (c >= 0x30 && c <= 0x39) {
                 let v = try cursor.integer(allowQuoted: false)
                 guard v.negative ? v.magnitude <= UInt64(Int32.max) + 1 : v.magnitude <= UInt64(Int32.max) else {

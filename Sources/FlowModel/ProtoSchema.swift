@@ -23,6 +23,12 @@ public final class EnumDef: @unchecked Sendable {
     public func number(_ name: String) -> Int64? { byName[Substring(name)] }
     /// The canonical name of a number, or nil for numbers this schema does not know.
     public func name(_ number: Int64) -> String? { byNumber[number] }
+
+    /// The number a stored name compares as: its number, the `UnknownEnumValue` code of a name
+    /// from a newer schema, or 0 (the zero value) for text that is no enum name at all.
+    public func storedNumber(_ name: String) -> Int64 {
+        number(name) ?? (UnknownEnumValue.isName(name) ? UnknownEnumValue.code(name) : 0)
+    }
 }
 
 /// The JSON type of a field, as protojson encodes it.

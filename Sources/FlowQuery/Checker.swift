@@ -75,9 +75,9 @@ public struct Checker {
         switch e {
         case .boolLiteral(let b, _): return .constant(.bool(b), .bool)
         case .intLiteral(let v, _): return .constant(.int(v), .int)
-        case .uintLiteral(let v, let c):
-            guard v <= UInt64(Int64.max) else { throw QueryError("uint literal too large", column: c) }
-            return .constant(.int(Int64(v)), .uint)
+        case .uintLiteral(let v, _):
+            // CEL's uint is 64-bit: held as the int64 with the same bits (see comparesUnsigned).
+            return .constant(.int(Int64(bitPattern: v)), .uint)
         case .stringLiteral(let s, _): return .constant(.string(s), .string)
         case .list(let items, let c):
             let typed = try items.map { try check($0) }
@@ -175,6 +175,10 @@ public struct Checker {
         case "in":
             let tl = try check(l), tr = try check(r)
             guard case .list(let element) = tr.type else { throw QueryError("in needs a list on its right, found \(tr.type)", column: r.column) }
+            // An enum looked for among names: `verdict in ["DROPPED", "AUDIT"]`.
+            if case .enumeration = tl.type, case .list(let items, _) = tr, element == .string {
+                return .inList(tl, .list(try items.map { try coerce($0, to: tl.type, column: r.column) }, .list(tl.type)))
+            }
             let left = try coerce(tl, to: element, column: l.column)
             guard compatible(left.type, element) else {
                 throw QueryError("cannot look for a \(tl.type) in a \(tr.type)", column: column)
@@ -198,14 +202,22 @@ public struct Checker {
         }
     }
 
-    /// Turns a string constant into an enum number when the other side is an enum.
+    /// Turns a string constant into an enum number when the other side is an enum, and a
+    /// non-negative int constant into a uint when the other side is a uint.
     private func coerce(_ t: Typed, to other: QueryType, column: Int) throws -> Typed {
+        if other == .uint, case .constant(.int(let v), .int) = t, v >= 0 { return .constant(.int(v), .uint) }
         guard case .enumeration(let name) = other, case .constant(.string(let s), _) = t, let e = Self.enumsByName[name] else { return t }
-        guard let n = e.number(s) else {
-            let near = e.values.map(\.name).min { FieldCatalog.editDistance($0, s) < FieldCatalog.editDistance($1, s) }
-            throw QueryError("\"\(s)\" is not a \(name) value", column: column, suggestion: near.map { "\"\($0)\"" })
+        if let n = e.number(s) { return .constant(.int(n), other) }
+        // A name this build does not know may come from a newer Cilium (the store keeps such
+        // flows, UnknownEnumValue): accepted when it is shaped like an enum name and is not a
+        // near miss of a known one (DROPED, dropped), which is far likelier a typo.
+        let upper = s.uppercased()
+        let nearest = e.values.map { (name: $0.name, distance: FieldCatalog.editDistance($0.name.uppercased(), upper)) }
+            .min { $0.distance < $1.distance }
+        if UnknownEnumValue.isName(s), (nearest?.distance ?? 99) > 2 {
+            return .constant(.int(UnknownEnumValue.code(s)), other)
         }
-        return .constant(.int(n), other)
+        throw QueryError("\"\(s)\" is not a \(name) value", column: column, suggestion: nearest.map { "\"\($0.name)\"" })
     }
 
     private mutating func call(_ name: String, target: Expr?, args: [Expr], column: Int) throws -> Typed {
@@ -284,6 +296,23 @@ public struct Checker {
 }
 
 extension Typed {
+    /// Whether `a op b` orders unsigned 64-bit values: both sides are uints and one may exceed
+    /// 2^63 - 1 (a uint64 field, or a constant that large). Such values are held as the int64
+    /// with the same bits, so the comparison flips the top bit first. Equality needs no flip.
+    static func comparesUnsigned(_ op: String, _ a: Typed, _ b: Typed) -> Bool {
+        guard op != "==", op != "!=", a.type == .uint, b.type == .uint else { return false }
+        return a.mayExceedInt64 || b.mayExceedInt64
+    }
+
+    private var mayExceedInt64: Bool {
+        switch self {
+        case .constant(.int(let v), _): v < 0
+        case .field(let p): if case .uint64 = p.leaf.kind { true } else { false }
+        case .element(_, let subpath, _): if case .uint64 = subpath.last?.kind { true } else { false }
+        default: true
+        }
+    }
+
     var isConstant: Bool { if case .constant = self { true } else { false } }
     var constantValue: Constant? { if case .constant(let c, _) = self { c } else { nil } }
 }

@@ -146,7 +146,9 @@ public struct Interpreter {
         case .compare(let op, let a, let b):
             let x = try eval(a, flow), y = try eval(b, flow)
             switch (x, y) {
-            case (.int(let l), .int(let r)): return .bool(Self.compare(op, l, r))
+            case (.int(let l), .int(let r)):
+                if Typed.comparesUnsigned(op, a, b) { return .bool(Self.compare(op, l ^ .min, r ^ .min)) }
+                return .bool(Self.compare(op, l, r))
             case (.bool(let l), .bool(let r)): return .bool(op == "==" ? l == r : l != r)
             case (.string(let l), .string(let r)):
                 // SQLite compares text by bytes (BINARY collation); so does CEL for UTF-8.
@@ -253,15 +255,21 @@ public struct Interpreter {
         case .bool, .boolWrapper:
             if case .bool(let b) = node { return .bool(b) }
             return .bool(false)
-        case .int32, .uint32, .int64, .uint64:
+        case .int32, .uint32, .int64:
             switch node {
             case .number(_, let raw): return .int(Int64(raw) ?? 0)
             case .string(let s): return .int(Int64(s) ?? 0)
             default: return .int(0)
             }
+        case .uint64:
+            // Held as the int64 with the same bits; `comparesUnsigned` orders them.
+            switch node {
+            case .number(_, let raw), .string(let raw): return .int(UInt64(raw).map { Int64(bitPattern: $0) } ?? 0)
+            default: return .int(0)
+            }
         case .enumeration(let e):
             switch node {
-            case .string(let s): return .int(e.number(s) ?? 0)
+            case .string(let s): return .int(e.storedNumber(s))
             case .number(_, let raw): return .int(Int64(raw) ?? 0)
             default: return .int(0)
             }

@@ -226,9 +226,25 @@ public final class QueryEngine {
             case SQLITE_TEXT:
                 let enumName = String(cString: sqlite3_value_text(args![0]))
                 let name = String(cString: sqlite3_value_text(value))
-                sqlite3_result_int64(ctx, Checker.enumsByName[enumName]?.number(name) ?? 0)
+                sqlite3_result_int64(ctx, Checker.enumsByName[enumName]?.storedNumber(name) ?? 0)
             default: sqlite3_result_int64(ctx, 0)
             }
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_u64", 1, flags, nil, { ctx, _, args in
+            // A uint64 from JSON (a decimal string, as protojson writes 64-bit integers) as the
+            // int64 with the same bits: SQLite's CAST clamps values above 2^63 - 1.
+            let value = args![0]
+            switch sqlite3_value_type(value) {
+            case SQLITE_INTEGER: sqlite3_result_int64(ctx, sqlite3_value_int64(value))
+            case SQLITE_TEXT:
+                let text = String(cString: sqlite3_value_text(value))
+                sqlite3_result_int64(ctx, UInt64(text).map { Int64(bitPattern: $0) } ?? Int64(text) ?? 0)
+            default: sqlite3_result_int64(ctx, 0)
+            }
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_unsigned", 1, flags, nil, { ctx, _, args in
+            // The bits of a uint64 moved into int64's order: x XOR 2^63 (for < and >).
+            sqlite3_result_int64(ctx, sqlite3_value_int64(args![0]) ^ Int64.min)
         }, nil, nil, nil)
         rc |= sqlite3_create_function_v2(db, "ft_regexp", 2, flags, nil, { ctx, _, args in
             guard let p = sqlite3_value_text(args![0]), let t = sqlite3_value_text(args![1]) else {

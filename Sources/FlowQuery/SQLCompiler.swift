@@ -66,6 +66,7 @@ struct SQLCompiler {
         case .compare(let op, let a, let b):
             if let indexed = indexedCompare(op, a, b) { return indexed }
             let sqlOp = Self.sqlOperator(op)
+            if Typed.comparesUnsigned(op, a, b) { return "(ft_unsigned(\(sql(a))) \(sqlOp) ft_unsigned(\(sql(b))))" }
             return "(\(sql(a)) \(sqlOp) \(sql(b)))"
         case .inList(let needle, let list):
             let n = sql(needle)
@@ -231,7 +232,8 @@ struct SQLCompiler {
         switch kind {
         case .string: return "coalesce(\(jsonExtract)(\(json), \(p)), '')"
         case .bool, .boolWrapper, .int32, .uint32: return "coalesce(\(jsonExtract)(\(json), \(p)), 0)"
-        case .int64, .uint64: return "coalesce(CAST(\(jsonExtract)(\(json), \(p)) AS INTEGER), 0)"
+        case .int64: return "coalesce(CAST(\(jsonExtract)(\(json), \(p)) AS INTEGER), 0)"
+        case .uint64: return "coalesce(ft_u64(\(jsonExtract)(\(json), \(p))), 0)"
         case .enumeration(let e): return "ft_enum(\(bind(.text(e.name))), \(jsonExtract)(\(json), \(p)))"
         case .timestamp: return "coalesce(ft_time(\(jsonExtract)(\(json), \(p))), 0)"
         case .repeated, .message, .any: return "\(jsonExtract)(\(json), \(p))"

@@ -27,12 +27,12 @@ extension APIContext {
         }
         let c = result.counts
         let json = JSONWriter.object([
-            ("flows", "\(c.flows)"), ("rejected", "\(c.rejected)"), ("lost_events", "\(c.lostEvents)"),
+            ("flows", "\(c.flows)"), ("duplicates", "\(c.duplicates)"), ("rejected", "\(c.rejected)"), ("lost_events", "\(c.lostEvents)"),
             ("nonflow", "\(c.nonFlow)"), ("blank", "\(c.blank)"),
             ("errors", "[" + result.messages.map(JSONWriter.quote).joined(separator: ",") + "]"),
         ])
         // Nothing usable in a non-empty body: the client sent the wrong thing.
-        let useless = c.flows == 0 && c.nonFlow == 0 && c.rejected > 0
+        let useless = c.flows == 0 && c.duplicates == 0 && c.nonFlow == 0 && c.rejected > 0
         if useless { throw APIError(.badRequest, "invalid_body", "no line of the body is a Hubble record", result: json) }
         return .json(json)
     }

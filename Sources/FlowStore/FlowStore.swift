@@ -25,7 +25,7 @@ public final class FlowStore {
                 let mode = try db.rows("PRAGMA journal_mode = WAL").first?.first?.text ?? ""
                 guard mode.lowercased() == "wal" else { throw StoreError("cannot switch \(path) to WAL mode (got \(mode))") }
                 try db.execute("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384")
-                try Migrator.migrate(db)
+                try Migrator.migrate(db, steps: [3: Self.addIdentityColumn])
             } else {
                 let version = try db.scalar("SELECT max(version) FROM schema_migrations") ?? 0
                 guard version >= Migrator.latest else {
@@ -110,33 +110,79 @@ public final class FlowStore {
         try db.scalar("SELECT value FROM counters WHERE name = ?", [.text(name)]) ?? 0
     }
 
-    /// The stored position of a source, if it was ingested before.
-    public func position(of path: String) throws -> SourcePosition? {
-        let rows = try db.rows("SELECT dev, inode, offset, lines FROM sources WHERE path = ?", [.text(path)])
+    /// Version 3 gives every flow table the identity column `h` (migrations/0003).
+    static func addIdentityColumn(_ db: SQLiteConnection) throws {
+        for day in try db.rows("SELECT day FROM partitions").compactMap({ $0[0].int }) {
+            try db.execute("ALTER TABLE \"\(flowTable(day))\" ADD COLUMN h INTEGER")
+        }
+    }
+
+    /// The stored position of the file whose first line hashes to `fingerprint`, if any.
+    public func position(fingerprint: Int64) throws -> SourcePosition? {
+        try positions("WHERE fingerprint = ?", [.int(fingerprint)]).first
+    }
+
+    /// The position most recently committed for a file at `path` (the file there now may be
+    /// another one: rotation).
+    public func latestPosition(path: String) throws -> SourcePosition? {
+        try positions("WHERE path = ? ORDER BY updated DESC LIMIT 1", [.text(path)]).first
+    }
+
+    /// Every stored position, by path and then newest first.
+    public func allPositions() throws -> [SourcePosition] {
+        try positions("ORDER BY path, updated DESC", [])
+    }
+
+    private func positions(_ condition: String, _ args: [SQLValue]) throws -> [SourcePosition] {
+        try db.rows("SELECT path, dev, inode, offset, lines, size, fingerprint, tail_hash, updated FROM sources \(condition)", args).map { r in
+            SourcePosition(path: r[0].text ?? "", device: r[1].int ?? 0, inode: r[2].int ?? 0, offset: r[3].int ?? 0,
+                           lines: r[4].int ?? 0, size: r[5].int ?? 0, fingerprint: r[6].int ?? 0,
+                           tailHash: r[7].int ?? 0, updated: r[8].int ?? 0)
+        }
+    }
+
+    /// A position recorded by a version before 3 (by path and inode, no fingerprint): a file
+    /// read by an older flowtrail resumes once; its next commit records it by content.
+    public func legacyPosition(path: String) throws -> SourcePosition? {
+        guard try db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'sources_v1'") == 1 else { return nil }
+        let rows = try db.rows("SELECT dev, inode, offset, lines FROM sources_v1 WHERE path = ?", [.text(path)])
         guard let r = rows.first else { return nil }
         return SourcePosition(path: path, device: r[0].int ?? 0, inode: r[1].int ?? 0, offset: r[2].int ?? 0,
                               lines: r[3].int ?? 0)
     }
 }
 
-/// Where ingest of one source stopped: the file's identity and the bytes consumed.
+/// Where ingest of one file stopped: the file's content fingerprint, its identity on disk
+/// when last read, and the bytes consumed.
 public struct SourcePosition: Sendable, Equatable {
     /// The file name alone: what the HTTP API and metrics show (never the path).
     public var name: String { String(path.split(separator: "/").last ?? "") }
     public var path: String
     public var device: Int64
     public var inode: Int64
+    /// Bytes consumed (of the decompressed stream for .gz), always at a line boundary.
     public var offset: Int64
     public var lines: Int64
     /// File size when last seen, for lag reporting.
     public var size: Int64 = 0
+    /// `ByteHash` of the file's first line (without its newline): which file this is.
+    public var fingerprint: Int64 = 0
+    /// `ByteHash` of the up to 256 bytes before `offset`: checks the content read so far is
+    /// the same before resuming (a file edited in place, or another with the same first line).
+    public var tailHash: Int64 = 0
+    /// UTC nanoseconds of the commit that stored it.
+    public var updated: Int64 = 0
 
-    public init(path: String, device: Int64, inode: Int64, offset: Int64, lines: Int64, size: Int64 = 0) {
+    public init(path: String, device: Int64, inode: Int64, offset: Int64, lines: Int64, size: Int64 = 0,
+                fingerprint: Int64 = 0, tailHash: Int64 = 0, updated: Int64 = 0) {
         self.path = path
         self.device = device
         self.inode = inode
         self.offset = offset
         self.lines = lines
         self.size = size
+        self.fingerprint = fingerprint
+        self.tailHash = tailHash
+        self.updated = updated
     }
 }

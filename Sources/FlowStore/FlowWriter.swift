@@ -44,13 +44,24 @@ public final class FlowWriter {
     public var onCommit: (@Sendable ([CommittedRows]) -> Void)?
     private var committed: [CommittedRows] = []
 
+    /// Recognises flows already stored or already in a batch.
+    let duplicates: DuplicateFilter
+
     public init(store: FlowStore) {
         self.store = store
+        duplicates = DuplicateFilter(path: store.path)
     }
 
-    /// Adds a decoded flow to the batch.
-    public func add(_ flow: DecodedFlow) throws {
+    /// Adds a decoded flow to the batch, unless it is already stored or in a batch (the same
+    /// flow delivered again, `FlowIdentity`): returns false then, and counts it.
+    @discardableResult
+    public func add(_ flow: DecodedFlow) throws -> Bool {
         let day = FlowTime.day(flow.time)
+        let identity = FlowIdentity.hash(flow)
+        if try duplicates.isDuplicate(day: day, time: flow.time, hash: identity) {
+            count("duplicates")
+            return false
+        }
         let part: PendingPartition
         if let p = lastPartition, p.day == day {
             part = p  // flows come in time order: nearly always the partition of the flow before
@@ -77,6 +88,7 @@ public final class FlowWriter {
         part.rows.withUnsafeBufferPointer { rows in
             part.rollup.add(UnsafeBufferPointer(rebasing: rows[(rows.count - Self.stride)...]), null: Self.null)
         }
+        part.identities.append(identity)
         part.block.append(flow.residual.bytes)
         part.block.append(0x0A)
         part.rowCount += 1
@@ -84,6 +96,30 @@ public final class FlowWriter {
         part.minTime = min(part.minTime, flow.time)
         part.maxTime = max(part.maxTime, flow.time)
         batch.flows += 1
+        for u in flow.unknownEnums {
+            let key = UnknownEnumKey(field: u.field, name: u.name)
+            if var v = batch.unknownEnums[key] {
+                v.flows += 1
+                v.first = min(v.first, flow.time)
+                v.last = max(v.last, flow.time)
+                batch.unknownEnums[key] = v
+            } else {
+                batch.unknownEnums[key] = (1, flow.time, flow.time)
+            }
+        }
+        return true
+    }
+
+    /// Forgets what the writer knows of partitions that are gone (retention dropped them), so
+    /// a late flow for such a day starts a new partition. Call after `flush()`.
+    public func forgetDroppedPartitions() {
+        let present = Set(store.days)
+        for day in Set(rowStatements.keys).union(nextRow.keys) where !present.contains(day) {
+            rowStatements[day] = nil
+            nextBlock[day] = nil
+            nextRow[day] = nil
+            duplicates.forget(day: day)
+        }
     }
 
     /// Records a `lost_events` record.
@@ -97,9 +133,9 @@ public final class FlowWriter {
         batch.counters[name, default: 0] += delta
     }
 
-    /// Sets the position to commit for a source.
+    /// Sets the position to commit for a source (by its fingerprint).
     public func setPosition(_ p: SourcePosition) {
-        batch.positions[p.path] = p
+        batch.positions[p.fingerprint] = p
     }
 
     /// Whether anything waits to be committed.
@@ -116,15 +152,25 @@ public final class FlowWriter {
         for part in sealed.partitions.values { try part.sealBlock(codec) }
         batch = Batch()
         lastPartition = nil
-        guard pipelined else { return try write(sealed) }
-        inFlight.wait()
-        do { try throwIfFailed() } catch {
-            inFlight.signal()
-            throw error
+        if pipelined {
+            inFlight.wait()
+            do { try throwIfFailed() } catch {
+                inFlight.signal()
+                throw error
+            }
+            queue.async {
+                try? self.write(sealed)  // a failure is kept in `failure` and thrown by the next call
+                self.inFlight.signal()
+            }
+        } else {
+            try write(sealed)
         }
-        queue.async {
-            try? self.write(sealed)  // a failure is kept in `failure` and thrown by the next call
-            self.inFlight.signal()
+        if duplicates.needsCheckpoint {
+            if pipelined {
+                queue.sync {}
+                try throwIfFailed()
+            }
+            duplicates.checkpoint()
         }
     }
 
@@ -155,6 +201,7 @@ public final class FlowWriter {
             try writeLostEvents(b.lostEvents)
             for (name, delta) in b.counters { try store.addCounter(name, delta) }
             try writePositions(b.positions)
+            try writeUnknownEnums(b.unknownEnums)
             try db.execute("COMMIT")
         } catch {
             try? db.execute("ROLLBACK")
@@ -192,8 +239,8 @@ public final class FlowWriter {
             newDays.append(day)
         }
         let columns = Column.allCases.map(\.sqlName).joined(separator: ", ")
-        let marks = Array(repeating: "?", count: Self.stride + 2).joined(separator: ", ")
-        let rows = try store.db.prepare("INSERT INTO \"\(FlowStore.flowTable(day))\" (\(columns), block, id) VALUES (\(marks))")
+        let marks = Array(repeating: "?", count: Self.stride + 3).joined(separator: ", ")
+        let rows = try store.db.prepare("INSERT INTO \"\(FlowStore.flowTable(day))\" (\(columns), block, id, h) VALUES (\(marks))")
         let blocks = try store.db.prepare("INSERT INTO \"\(FlowStore.blockTable(day))\" (id, data) VALUES (?, ?)")
         rowStatements[day] = (rows, blocks)
         return (rows, blocks)
@@ -232,6 +279,7 @@ public final class FlowWriter {
                 let ref = (blockID + Int64(r / Self.blockSize)) << 16 | Int64(r % Self.blockSize)
                 rowStmt.bind(Int32(Self.stride + 1), ref)
                 rowStmt.bind(Int32(Self.stride + 2), rowID)
+                rowStmt.bind(Int32(Self.stride + 3), part.identities[r])
                 rowID += 1
                 try rowStmt.run()
             }
@@ -260,19 +308,41 @@ public final class FlowWriter {
         }
     }
 
-    private func writePositions(_ positions: [String: SourcePosition]) throws {
+    private func writePositions(_ positions: [Int64: SourcePosition]) throws {
         guard !positions.isEmpty else { return }
         let s = try store.db.prepare("""
-            INSERT INTO sources(path, dev, inode, offset, lines, size, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, inode = excluded.inode, offset = excluded.offset,
-              lines = excluded.lines, size = excluded.size, updated = excluded.updated
+            INSERT INTO sources(fingerprint, path, dev, inode, offset, lines, size, tail_hash, updated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, dev = excluded.dev, inode = excluded.inode,
+              offset = excluded.offset, lines = excluded.lines, size = excluded.size, tail_hash = excluded.tail_hash,
+              updated = excluded.updated
             """)
         let now = Clock.nowNanos()
         for p in positions.values {
-            try s.bind([.text(p.path), .int(p.device), .int(p.inode), .int(p.offset), .int(p.lines), .int(p.size), .int(now)])
+            try s.bind([.int(p.fingerprint), .text(p.path), .int(p.device), .int(p.inode), .int(p.offset), .int(p.lines),
+                        .int(p.size), .int(p.tailHash), .int(now)])
             try s.run()
         }
     }
+
+    private func writeUnknownEnums(_ values: [UnknownEnumKey: (flows: Int64, first: Int64, last: Int64)]) throws {
+        guard !values.isEmpty else { return }
+        let s = try store.db.prepare("""
+            INSERT INTO unknown_enum_values(field, name, code, flows, first_time, last_time) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(field, name) DO UPDATE SET flows = flows + excluded.flows,
+              first_time = min(first_time, excluded.first_time), last_time = max(last_time, excluded.last_time)
+            """)
+        for (k, v) in values {
+            try s.bind([.text(k.field), .text(k.name), .int(UnknownEnumValue.code(k.name)), .int(v.flows), .int(v.first), .int(v.last)])
+            try s.run()
+        }
+    }
+}
+
+/// A field and an enum name this build does not know.
+struct UnknownEnumKey: Hashable {
+    let field: String
+    let name: String
 }
 
 /// The rows one commit added to one partition: row ids are given in insertion order, so a
@@ -289,6 +359,8 @@ final class PendingPartition {
     let day: Int64
     /// Flat rows: `FlowWriter.stride` column values each, in `Column` order.
     var rows: [Int64] = []
+    /// Each row's `FlowIdentity` hash (column `h`).
+    var identities: [Int64] = []
     var rowCount = 0
     /// Residuals of the open block, newline-separated.
     let block = ByteBuffer(capacity: 1 << 20)
@@ -315,7 +387,8 @@ final class Batch {
     var partitions: [Int64: PendingPartition] = [:]
     var lostEvents: [(time: Int64?, node: String?, json: [UInt8])] = []
     var counters: [String: Int64] = [:]
-    var positions: [String: SourcePosition] = [:]
+    var positions: [Int64: SourcePosition] = [:]
+    var unknownEnums: [UnknownEnumKey: (flows: Int64, first: Int64, last: Int64)] = [:]
     var dictionary: [(id: Int64, kind: DictionaryKind, bytes: [UInt8])] = []
     var flows = 0
 

@@ -4,7 +4,10 @@ public enum Migrator {
     public static var embedded: [(name: String, sql: String)] { EmbeddedMigrations.all.map { ($0.name, $0.text) } }
 
     /// Applies the migrations that `db` has not recorded yet, each in its own transaction.
-    public static func migrate(_ db: SQLiteConnection, migrations: [(name: String, sql: String)] = embedded) throws {
+    /// `steps[version]` runs after that version's SQL in the same transaction: work SQL cannot
+    /// express alone (altering every partition table).
+    public static func migrate(_ db: SQLiteConnection, migrations: [(name: String, sql: String)] = embedded,
+                               steps: [Int64: (SQLiteConnection) throws -> Void] = [:]) throws {
         try db.execute("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
               version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
@@ -16,6 +19,7 @@ public enum Migrator {
             do {
                 try db.transaction {
                     try db.execute(sql)
+                    try steps[version]?(db)
                     let s = try db.prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)")
                     try s.bind([.int(version), .text(name), .int(Clock.nowNanos())])
                     try s.run()

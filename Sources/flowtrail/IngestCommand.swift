@@ -62,6 +62,7 @@ struct IngestCommand: ParsableCommand {
         if c.debugEvents > 0 { nonFlow.append("debug_event \(c.debugEvents)") }
         if c.nodeStatus > 0 { nonFlow.append("node_status \(c.nodeStatus)") }
         var line = "stored \(c.flows) flows, rejected \(c.rejected) lines, \(c.nonFlow) non-flow records"
+        if c.duplicates > 0 { line += ", skipped \(c.duplicates) flows already stored" }
         if !nonFlow.isEmpty { line += " (\(nonFlow.joined(separator: ", ")))" }
         line += " in \(fixed(summary.elapsed, 2)) s (\(Int(summary.rate.rounded())) flows/s)"
         if summary.retentionDroppedFlows > 0 || summary.retentionDroppedPartitions > 0 {

@@ -171,7 +171,7 @@ final class DiskFullTests: XCTestCase {
         XCTAssertLessThan(partial, 20_000)
         // Only whole batches are stored: the committed position is exactly after the stored lines.
         let store = try FlowStore(path: db, readOnly: true)
-        let position = try XCTUnwrap(try store.position(of: SourceReaderPath.absolute(file)))
+        let position = try XCTUnwrap(try store.latestPosition(path: SourceReaderPath.absolute(file)))
         XCTAssertEqual(Int(position.lines), partial)
         XCTAssertEqual(Int(position.offset), lines[0..<partial].reduce(0) { $0 + $1.utf8.count + 1 })
         // Move the database somewhere with room and finish the job.

@@ -84,7 +84,7 @@ final class FlowDecoderTests: XCTestCase {
             (#"{"flow":{"time":"2024-05-01T10:00:00Z","verdict":"DROPPED","policy_match_type":"4"}}"#, "policy_match_type: expected a number, found a string", 80),
             (#"{"flow":{"time":"yesterday"}}"#, "time: not an RFC 3339 time", 17),
             (#"{"flow":{"time":"2024-05-01T10:00:00Z","node_name":{"a":1}}}"#, "node_name: expected a string, found an object", nil),
-            (#"{"flow":{"time":"2024-05-01T10:00:00Z","verdict":"NOPE"}}"#, "verdict: unknown Verdict value \"NOPE\"", nil),
+            (#"{"flow":{"time":"2024-05-01T10:00:00Z","verdict":"no such verdict"}}"#, "verdict: not a Verdict value: \"no such verdict\"", nil),
             (#"{"flow":{"time":"2024-05-01T10:00:00Z","verdict":1,"verdict":2}}"#, "duplicate field \"verdict\"", nil),
             (#"{"flow":{"time":"2024-05-01T10:00:00Z"}} trailing"#, "unexpected data after the JSON object", nil),
             (#"{"flow":{"time":"2024-05-01T10:00:00Z","IP":{"source":"1.1.1.1""#, "", nil),

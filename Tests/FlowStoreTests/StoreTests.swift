@@ -129,7 +129,7 @@ final class StoreTests: XCTestCase {
         let again = try FlowStore(path: dir.path("a.db"))
         try write(lines, to: again)
         XCTAssertEqual(try again.db.scalar("SELECT count(*) FROM dict"), entries, "no new dictionary entries for the same values")
-        XCTAssertEqual(try exportAll(again).count, 24)
+        XCTAssertEqual(try exportAll(again).count, 12, "the same flows written again are stored once")
     }
 
     func testNotADatabaseIsAClearError() throws {
