@@ -34,7 +34,7 @@ extension DefaultDenyReport {
         return "{" + fields.joined(separator: ",") + "}"
     }
 
-    /// `{"since":…,"until":…,"total_flows":N,"notes":[…],"groups":[…]}`.
+    /// `{"since":…,"until":…,"total_flows":N,"notes":[…],"lost_events":{"records":N,"events_lost":N},"groups":[…]}`.
     public func json() -> String {
         let verdictName = { (v: Int64) in FlowEnums.verdict.name(v) ?? String(v) }
         let groupsJSON = groups.map { g in
@@ -48,6 +48,7 @@ extension DefaultDenyReport {
         }
         return "{\"since\":\(Self.q(FlowTime.format(since))),\"until\":\(Self.q(FlowTime.format(until))),"
             + "\"total_flows\":\(totalFlows),\"notes\":[" + Self.notes.map(Self.q).joined(separator: ",") + "],"
+            + "\"lost_events\":{\"records\":\(lostEvents.records),\"events_lost\":\(lostEvents.events)},"
             + "\"groups\":[" + groupsJSON.joined(separator: ",") + "]}"
     }
 

@@ -36,6 +36,8 @@ public struct DefaultDenyReport: Sendable {
     public let since: Int64
     public let until: Int64
     var groups: [DefaultDenyGroup] = []
+    /// Lost-event records in the range and the events they say were lost: holes in the answer.
+    public internal(set) var lostEvents: (records: Int64, events: Int64) = (0, 0)
     public var totalFlows: Int64 { groups.reduce(0) { $0 + $1.flows } }
 
     public static let notes = [
@@ -52,6 +54,7 @@ public struct DefaultDenyReport: Sendable {
         let range = ReportRange(engine: engine, since: since, until: until)
         let from = range.since, to = range.until
         var report = DefaultDenyReport(since: from, until: to)
+        report.lostEvents = try LostEvents.total(store.db, since: from, until: to)
         let lookup = DictionaryLookup(engine.reader)
         var byKey: [DefaultDenyGroup.Connection: DefaultDenyGroup] = [:]
         for day in range.days {

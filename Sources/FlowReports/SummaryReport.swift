@@ -10,11 +10,17 @@ public struct SummaryReport: Sendable {
     public let until: Int64
     public let bucketMinutes: Int64
     public internal(set) var verdicts: [Int64: Int64] = [:]
+    /// Drops by reason code; a drop without `drop_reason_desc` counts under 0
+    /// (DROP_REASON_UNKNOWN), so the reasons add up to the drops.
     public internal(set) var dropReasons: [Int64: Int64] = [:]
+    /// Names of drop-reason codes this build does not know (from a newer Cilium).
+    var unknownReasonNames: [Int64: String] = [:]
     public internal(set) var talkers: [(source: String, destination: String, flows: Int64)] = []
     /// bucket start (ns) → verdict → flows.
     public internal(set) var histogram: [Int64: [Int64: Int64]] = [:]
     public var totalFlows: Int64 { verdicts.values.reduce(0, +) }
+    /// Lost-event records in the range and the events they say were lost: holes in the answer.
+    public internal(set) var lostEvents: (records: Int64, events: Int64) = (0, 0)
 
     /// The histogram buckets offered, by name.
     public static let bucketMinutes: [String: Int64] = ["1m": 1, "5m": 5, "1h": 60]
@@ -26,6 +32,7 @@ public struct SummaryReport: Sendable {
         let range = ReportRange(engine: engine, since: since, until: until)
         let from = range.since, to = range.until
         var r = SummaryReport(since: from, until: to, bucketMinutes: bucketMinutes)
+        r.lostEvents = try LostEvents.total(store.db, since: from, until: to)
         let lookup = DictionaryLookup(engine.reader)
         var pairs: [String: Int64] = [:]
         for day in range.days {
@@ -50,16 +57,46 @@ public struct SummaryReport: Sendable {
             while try v.step() {
                 let n = v.int(3), verdict = v.int(1)
                 r.verdicts[verdict, default: 0] += n
-                if v.int(2) != 0 { r.dropReasons[v.int(2), default: 0] += n }
+                if v.int(2) != 0 || verdict == Self.dropped { r.dropReasons[v.int(2), default: 0] += n }
                 let bucket = v.int(0) / bucketMinutes * bucketMinutes * minute
                 r.histogram[bucket, default: [:]][verdict, default: 0] += n
             }
             let t = try store.db.prepare(talkerSQL)
             try t.bind(params)
+            var unnamed: [(source: Int64, destination: Int64)] = []
             while try t.step() {
-                let key = try lookup.endpoint(t.int(0)).display + "\u{0}" + lookup.endpoint(t.int(1)).display
-                pairs[key, default: 0] += t.int(2)
+                let source = try lookup.endpoint(t.int(0)), destination = try lookup.endpoint(t.int(1))
+                if source.display.isEmpty || destination.display.isEmpty {
+                    unnamed.append((t.int(0), t.int(1)))
+                    continue
+                }
+                pairs[source.display + "\u{0}" + destination.display, default: 0] += t.int(2)
             }
+            // Endpoints without a pod or a reserved entity (a CIDR identity, an endpoint Hubble
+            // could not resolve) have no name of their own: their flows are grouped again by
+            // IP, so unrelated peers do not merge into one talker.
+            for pair in unnamed {
+                var sql = """
+                    SELECT f.src_ip, f.dst_ip, count(*) FROM "\(FlowStore.flowTable(day))" AS f
+                    WHERE f.time >= ?1 AND f.time < ?2 AND coalesce(f.src_ep, 0) = ?3 AND coalesce(f.dst_ep, 0) = ?4
+                    """
+                var p: [SQLValue] = [.int(from), .int(to), .int(pair.source), .int(pair.destination)]
+                if !filters.isEmpty {
+                    let (filter, fp) = QueryEngine.filterSQL(filters, day: day, offset: 4)
+                    sql += " AND (\(filter))"
+                    p += fp
+                }
+                let s = try store.db.prepare(sql + " GROUP BY 1, 2")
+                try s.bind(p)
+                while try s.step() {
+                    let source = try Self.name(lookup.endpoint(pair.source), ip: lookup.text(s.int(0)))
+                    let destination = try Self.name(lookup.endpoint(pair.destination), ip: lookup.text(s.int(1)))
+                    pairs[source + "\u{0}" + destination, default: 0] += s.int(2)
+                }
+            }
+        }
+        for row in try store.db.rows("SELECT code, name FROM unknown_enum_values WHERE field = 'drop_reason_desc'") {
+            if let code = row[0].int, let name = row[1].text { r.unknownReasonNames[code] = name }
         }
         r.talkers = pairs.map { k, n in
             let parts = k.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
@@ -69,18 +106,30 @@ public struct SummaryReport: Sendable {
         return r
     }
 
+    static let dropped = FlowEnums.verdict.number("DROPPED")!
+
+    /// A talker's name: the endpoint's own (entity, namespace/workload or pod), else its IP,
+    /// else its identity.
+    static func name(_ e: EndpointInfo, ip: String) -> String {
+        if !e.display.isEmpty { return e.display }
+        if !ip.isEmpty { return ip }
+        return e.identity != 0 ? "identity \(e.identity)" : "unknown"
+    }
+
     public func json() -> String {
         let q = JSONText.quoted
         func verdictName(_ v: Int64) -> String { FlowEnums.verdict.name(v) ?? String(v) }
         let verdictJSON = verdicts.keys.sorted().map { "\(q(verdictName($0))):\(verdicts[$0]!)" }.joined(separator: ",")
         let drops = dropReasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
-            .map { "{\"reason\":\(q(FlowEnums.dropReason.name($0.key) ?? String($0.key))),\"flows\":\($0.value)}" }.joined(separator: ",")
+            .map { "{\"reason\":\(q(FlowEnums.dropReason.name($0.key) ?? unknownReasonNames[$0.key] ?? String($0.key))),\"flows\":\($0.value)}" }
+            .joined(separator: ",")
         let talkersJSON = talkers.map { "{\"source\":\(q($0.source)),\"destination\":\(q($0.destination)),\"flows\":\($0.flows)}" }.joined(separator: ",")
         let buckets = histogram.keys.sorted().map { b in
             "{\"start\":\(q(FlowTime.format(b))),\"verdicts\":{" + histogram[b]!.keys.sorted().map { "\(q(verdictName($0))):\(histogram[b]![$0]!)" }.joined(separator: ",") + "}}"
         }.joined(separator: ",")
         return "{\"since\":\(q(FlowTime.format(since))),\"until\":\(q(FlowTime.format(until))),\"total_flows\":\(totalFlows),"
             + "\"verdicts\":{\(verdictJSON)},\"top_drop_reasons\":[\(drops)],\"top_talkers\":[\(talkersJSON)],"
-            + "\"bucket\":\(q("\(bucketMinutes)m")),\"histogram\":[\(buckets)]}"
+            + "\"bucket\":\(q("\(bucketMinutes)m")),\"histogram\":[\(buckets)],"
+            + "\"lost_events\":{\"records\":\(lostEvents.records),\"events_lost\":\(lostEvents.events)}}"
     }
 }

@@ -1,6 +1,7 @@
 import FlowExport
 import FlowModel
 import FlowQuery
+import FlowStore
 import Hummingbird
 import NIOCore
 
@@ -28,7 +29,7 @@ extension APIContext {
         }
         let after = try params["cursor"].map { try PageCursor.decode($0, descending: descending) }
         let format = try Self.pageFormat(params, request)
-        let (body, last, count) = try await pool.run { reader -> ([UInt8], FlowKey?, Int) in
+        let (body, last, count, lost) = try await pool.run { reader -> ([UInt8], FlowKey?, Int, String) in
             let out = FlowModel.ByteBuffer(capacity: 64 * 1024)
             let csv = format == .csv ? ExportRenderer(format: .csv, columns: nil) : nil
             csv?.header(into: out)
@@ -47,15 +48,18 @@ extension APIContext {
                 last = key
                 n += 1
             }
-            return (Array(out.bytes), last, n)
+            let lost = LostEvents.summaryJSON(reader.engine.store.db, since: query.since, until: query.until)
+            return (Array(out.bytes), last, n, lost)
         }
         let cursor = count == limit ? last.map { PageCursor.encode($0, descending: descending) } : nil
         var bytes = body
         if format == .json {
-            bytes += Array("],\"next_cursor\":\(cursor.map(JSONWriter.quote) ?? "null")}\n".utf8)
+            bytes += Array("],\"next_cursor\":\(cursor.map(JSONWriter.quote) ?? "null"),\"lost_events\":\(lost)}\n".utf8)
         }
         var headers = HTTPFields.contentType(format == .json ? "application/json" : format == .csv ? ExportFormat.csv.contentType : ExportFormat.ndjson.contentType)
         if let cursor { headers[.init("X-Next-Cursor")!] = cursor }
+        // NDJSON and CSV have no room for it: a range with holes says so in a header.
+        if !lost.hasPrefix("{\"records\":0,") { headers[.init("X-Lost-Events")!] = lost }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: NIOCore.ByteBuffer(bytes: bytes)))
     }
 
@@ -75,8 +79,11 @@ extension APIContext {
     func count(_ request: Request) async throws -> Response {
         let params = try QueryParameters(request.uri.query, allowed: FlowRequest.parameters)
         let query = try FlowRequest(params)
-        let n = try await pool.run { try $0.engine.count(query.filters, since: query.since, until: query.until) }
-        return .json("{\"count\":\(n)}")
+        let (n, lost) = try await pool.run { reader in
+            (try reader.engine.count(query.filters, since: query.since, until: query.until),
+             LostEvents.summaryJSON(reader.engine.store.db, since: query.since, until: query.until))
+        }
+        return .json("{\"count\":\(n),\"lost_events\":\(lost)}")
     }
 
     /// `follow=true`: each commit's matching flows, one NDJSON line each, written at once.

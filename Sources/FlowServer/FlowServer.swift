@@ -85,6 +85,7 @@ public enum FlowServer {
         }
         router.post("/api/v1/ingest") { request, _ in try await api.ingest(request) }
         router.get("/api/v1/stats") { request, _ in try await api.stats(request) }
+        router.get("/api/v1/lost-events") { request, _ in try await api.lostEvents(request) }
         router.get("/api/v1/reports/default-deny") { request, _ in try await api.defaultDenyReport(request) }
         router.get("/api/v1/reports/summary") { request, _ in try await api.summaryReport(request) }
         return router

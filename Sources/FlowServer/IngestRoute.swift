@@ -18,7 +18,19 @@ extension APIContext {
         } catch {
             throw APIError(.contentTooLarge, "body_too_large", "the body is larger than the \(bodyLimit)-byte limit")
         }
-        let bytes = Array(buffer.readableBytesView)
+        let header = request.headers[.contentEncoding]
+        guard let encoding = BodyEncoding(header: header) else {
+            throw APIError(.unsupportedMediaType, "unsupported_encoding",
+                           "Content-Encoding \"\(header?.prefix(64) ?? "")\" is not supported; send gzip, deflate or identity")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try encoding.decode(Array(buffer.readableBytesView), limit: bodyLimit)
+        } catch BodyEncoding.Failure.tooLarge(let limit) {
+            throw APIError(.contentTooLarge, "body_too_large", "the \(encoding.rawValue) body decompresses to more than the \(limit)-byte limit")
+        } catch BodyEncoding.Failure.corrupt(let why) {
+            throw APIError(.badRequest, "invalid_body", "the body is not valid \(encoding.rawValue) data: \(why)")
+        }
         let result: PushResult
         do {
             result = try await withCheckedThrowingContinuation { done in inbox.submit(bytes) { done.resume(with: $0) } }

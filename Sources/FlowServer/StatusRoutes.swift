@@ -16,6 +16,21 @@ extension APIContext {
         return .json(json)
     }
 
+    /// `GET /api/v1/lost-events`: the lost-event records in a range, newest first.
+    func lostEvents(_ request: Request) async throws -> Response {
+        let params = try QueryParameters(request.uri.query, allowed: ["since", "until", "limit"])
+        let query = try FlowRequest(params)
+        let limit = try params.int("limit", default: 100, range: 1...10_000)
+        let json = try await pool.run { reader -> String in
+            let db = reader.engine.store.db
+            let total = try LostEvents.total(db, since: query.since, until: query.until)
+            let list = try LostEvents.list(db, since: query.since, until: query.until, limit: limit)
+            return "{\"records\":\(total.records),\"events_lost\":\(total.events),\"lost_events\":["
+                + list.map(LostEvents.json).joined(separator: ",") + "]}"
+        }
+        return .json(json)
+    }
+
     func prometheus(_ request: Request) async throws -> Response {
         _ = try QueryParameters(request.uri.query, allowed: [])
         let stats = try await pool.run { try StoreStats.read($0.store) }

@@ -18,6 +18,16 @@ public struct StoreStats: Sendable {
     public var sources: [SourcePosition] = []
     public var dbBytes: Int64 = 0
     public var dictionaryEntries: Int64 = 0
+    /// Flows not stored because they already were (delivered again).
+    public var duplicates: Int64 = 0
+    /// Enum names from a newer Cilium, per field: this build is older than the cluster.
+    public var unknownEnumValues: [(field: String, name: String, flows: Int64, firstTime: Int64, lastTime: Int64)] = []
+    /// Lost-event records and the events they say were lost, over all history.
+    public var lostEventRecords: Int64 = 0
+    public var eventsLost: Int64 = 0
+    /// The newest lost-event records (at most `recentLostEvents`).
+    public var recentLostEvents: [LostEventRecord] = []
+    public static let recentLostEvents = 20
 
     public var bytesPerFlow: Double { flows > 0 ? Double(dbBytes) / Double(flows) : 0 }
     public var nonFlowTotal: Int64 { nonFlow.values.reduce(0, +) }
@@ -37,10 +47,13 @@ public struct StoreStats: Sendable {
             s.nonFlow[name] = try store.counter(name)
         }
         s.retentionDroppedFlows = try store.counter("retention_dropped_flows")
-        for r in try store.db.rows("SELECT path, dev, inode, offset, lines, size FROM sources ORDER BY path") {
-            s.sources.append(SourcePosition(path: r[0].text ?? "", device: r[1].int ?? 0, inode: r[2].int ?? 0,
-                                            offset: r[3].int ?? 0, lines: r[4].int ?? 0, size: r[5].int ?? 0))
+        s.duplicates = try store.counter("duplicates")
+        s.sources = try store.allPositions()
+        for r in try store.db.rows("SELECT field, name, flows, first_time, last_time FROM unknown_enum_values ORDER BY field, flows DESC, name") {
+            s.unknownEnumValues.append((r[0].text ?? "", r[1].text ?? "", r[2].int ?? 0, r[3].int ?? 0, r[4].int ?? 0))
         }
+        (s.lostEventRecords, s.eventsLost) = try LostEvents.total(store.db)
+        s.recentLostEvents = try LostEvents.list(store.db, limit: Self.recentLostEvents)
         s.dictionaryEntries = try store.db.scalar("SELECT count(*) FROM dict") ?? 0
         s.dbBytes = fileSize(store.path) + fileSize(store.path + "-wal")
         return s
@@ -70,7 +83,15 @@ public struct StoreStats: Sendable {
         out.append(string: "},\"first_time\":\(time(firstTime)),\"last_time\":\(time(lastTime)),")
         out.append(string: "\"partitions\":[")
         out.append(string: partitions.map { "{\"day\":\"\(FlowTime.dayStamp($0.day))\",\"flows\":\($0.flows)}" }.joined(separator: ","))
-        out.append(string: "],\"retention_dropped_flows\":\(retentionDroppedFlows),\"sources\":[")
+        out.append(string: "],\"retention_dropped_flows\":\(retentionDroppedFlows),\"duplicates\":\(duplicates),")
+        out.append(string: "\"unknown_enum_values\":[")
+        out.append(string: unknownEnumValues.map {
+            "{\"field\":\(JSONText.quoted($0.field)),\"name\":\(JSONText.quoted($0.name)),\"flows\":\($0.flows),"
+                + "\"first_time\":\(time($0.firstTime)),\"last_time\":\(time($0.lastTime))}"
+        }.joined(separator: ","))
+        out.append(string: "],\"lost_events\":{\"records\":\(lostEventRecords),\"events_lost\":\(eventsLost),\"recent\":[")
+        out.append(string: recentLostEvents.map(LostEvents.json).joined(separator: ","))
+        out.append(string: "]},\"sources\":[")
         for (k, p) in sources.enumerated() {
             if k > 0 { out.append(0x2C) }
             if hidePaths {
@@ -101,6 +122,20 @@ public struct StoreStats: Sendable {
         lines.append("non-flow records: \(nonFlowTotal)" + (nonFlowTotal == 0 ? "" :
             " (" + nonFlow.keys.sorted().filter { nonFlow[$0]! > 0 }.map { "\($0) \(nonFlow[$0]!)" }.joined(separator: ", ") + ")"))
         if retentionDroppedFlows > 0 { lines.append("dropped by retention: \(retentionDroppedFlows) flows") }
+        if duplicates > 0 { lines.append("duplicates skipped: \(duplicates) flows (delivered again, stored once)") }
+        if !unknownEnumValues.isEmpty {
+            lines.append("unknown enum values (flows from a newer Cilium than this build knows; kept as sent):")
+            for u in unknownEnumValues {
+                lines.append("  \(u.field) = \(u.name)  \(u.flows) flows, \(FlowTime.format(u.firstTime)) … \(FlowTime.format(u.lastTime))")
+            }
+        }
+        if lostEventRecords > 0 {
+            lines.append("lost events:      \(eventsLost) events in \(lostEventRecords) records (holes in the history)")
+            for r in recentLostEvents {
+                lines.append("  \(r.time.map(FlowTime.format) ?? "(no time)")  \(r.node ?? "-")  \(r.source)  \(r.eventsLost) lost")
+            }
+            if lostEventRecords > Int64(recentLostEvents.count) { lines.append("  … (the newest \(recentLostEvents.count) shown)") }
+        }
         lines.append("database bytes:   \(dbBytes)" + (flows > 0 ? " (\(Int(bytesPerFlow.rounded())) bytes per flow)" : ""))
         if !sources.isEmpty {
             lines.append("sources:")

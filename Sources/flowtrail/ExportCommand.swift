@@ -47,5 +47,6 @@ struct ExportCommand: ParsableCommand {
             fail("\(error)")
         }
         out.flush()
+        warnAboutLostEvents(store, since: since, until: until)
     }
 }

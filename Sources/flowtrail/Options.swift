@@ -98,3 +98,9 @@ func fixed(_ value: Double, _ decimals: Int) -> String {
     let digits = String(frac)
     return "\(whole).\(String(repeating: "0", count: decimals - digits.count))\(digits)"
 }
+
+/// Says on stderr when lost-event records fall in the range a command read: its answer may be
+/// missing flows (Hubble's ring or the exporter dropped events there).
+func warnAboutLostEvents(_ store: FlowStore, since: Int64?, until: Int64?) {
+    if let w = LostEvents.warning(store.db, since: since, until: until) { fputs("flowtrail: \(w)\n", stderr) }
+}

@@ -48,6 +48,7 @@ struct QueryCommand: ParsableCommand {
         let store = try database.open(readOnly: true)
         let engine: QueryEngine
         do { engine = try QueryEngine(store: store) } catch { fail("\(error)") }
+        defer { warnAboutLostEvents(store, since: since, until: until) }
         if count {
             do { print(try engine.count(filters, since: since, until: until)) } catch { fail("\(error)") }
             return

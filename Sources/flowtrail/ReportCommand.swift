@@ -35,6 +35,7 @@ struct DefaultDenyCommand: ParsableCommand {
             let report = try DefaultDenyReport.build(engine: try QueryEngine(store: store), since: since, until: until,
                                                      filters: filters, fromRawFlows: raw)
             print(report.render(output), terminator: "")
+            warnAboutLostEvents(store, since: since, until: until)
         } catch {
             fail("\(error)")
         }
@@ -61,6 +62,7 @@ struct SummaryCommand: ParsableCommand {
         do {
             print(try SummaryReport.build(engine: try QueryEngine(store: store), since: since, until: until,
                                           bucketMinutes: minutes, filters: filters).json())
+            warnAboutLostEvents(store, since: since, until: until)
         } catch {
             fail("\(error)")
         }

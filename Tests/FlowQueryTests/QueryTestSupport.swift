@@ -13,15 +13,18 @@ final class QueryFixture {
     /// Every stored flow line and its parsed flow object.
     let flows: [(line: String, flow: JSONValue)]
 
-    init(generated: Int, seed: UInt64 = 99) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("flowtrail-query-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try FlowStore(path: dir.appendingPathComponent("q.db").path)
+    convenience init(generated: Int, seed: UInt64 = 99) throws {
         var options = GeneratorOptions()
         options.seed = seed
         var g = FlowGenerator(options)
-        var lines = (0..<generated).map { _ in g.nextLine() }
-        lines += try Self.fixtureLines()
+        try self.init(lines: (0..<generated).map { _ in g.nextLine() } + Self.fixtureLines())
+    }
+
+    /// A store holding exactly these lines.
+    init(lines: [String]) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("flowtrail-query-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        store = try FlowStore(path: dir.appendingPathComponent("q.db").path)
         let writer = FlowWriter(store: store)
         let decoder = FlowDecoder()
         for line in lines {
