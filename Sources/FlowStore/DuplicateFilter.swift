@@ -26,7 +26,7 @@ final class DuplicateFilter {
     /// Flows whose key a partition lookup was needed for (for benchmarks and tests).
     private(set) var lookupCount = 0
     /// Keys kept before a checkpoint: about 40 MB.
-    static let checkpointSize = 1 << 20
+    var checkpointSize = 1 << 20
 
     init(path: String) { self.path = path }
 
@@ -41,14 +41,30 @@ final class DuplicateFilter {
     }
 
     /// Whether enough keys are held that the caller should flush and call `checkpoint()`.
-    var needsCheckpoint: Bool { pending.count >= Self.checkpointSize }
+    var needsCheckpoint: Bool { pending.count >= checkpointSize }
 
-    /// Forgets the keys in memory. Only call once every flow handed off is committed: later
-    /// flows up to the times handed off are then looked up in the store instead.
+    /// Keys of the last seconds of each day stay in memory at a checkpoint: flows from several
+    /// nodes arrive a little out of order, and those would otherwise each need a lookup.
+    static let keptNanos: Int64 = 5_000_000_000
+
+    /// Forgets most keys in memory. Only call once every flow handed off is committed: later
+    /// flows up to the new stored maximum are then looked up in the store instead.
     func checkpoint() {
-        for (day, m) in pendingMax where m > storedMax[day] ?? .min { storedMax[day] = m }
-        pending.removeAll(keepingCapacity: true)
+        for (day, m) in pendingMax {
+            let cutoff = m - Self.keptNanos
+            if cutoff > storedMax[day] ?? .min { storedMax[day] = cutoff }
+        }
+        pending = pending.filter { $0.time > storedMax[FlowTime.day($0.time)] ?? .min }
+        if pending.count > checkpointSize / 2 {
+            // Too many flows in those seconds: keep none, look up everything up to the newest.
+            for (day, m) in pendingMax where m > storedMax[day] ?? .min { storedMax[day] = m }
+            pending.removeAll(keepingCapacity: true)
+        }
         pendingMax.removeAll()
+        for key in pending {
+            let day = FlowTime.day(key.time)
+            if key.time > pendingMax[day] ?? .min { pendingMax[day] = key.time }
+        }
     }
 
     /// Forgets what is known of a day's partition (retention dropped it).

@@ -47,6 +47,13 @@ public final class FlowWriter {
     /// Recognises flows already stored or already in a batch.
     let duplicates: DuplicateFilter
 
+    /// Flow keys held in memory before the writer is flushed and most are dropped (about 40
+    /// bytes each); tests set it small to cross many checkpoints.
+    public var duplicateCheckpointSize: Int {
+        get { duplicates.checkpointSize }
+        set { duplicates.checkpointSize = newValue }
+    }
+
     public init(store: FlowStore) {
         self.store = store
         duplicates = DuplicateFilter(path: store.path)
