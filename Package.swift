@@ -29,9 +29,10 @@ let package = Package(
     ],
     targets: [
         // C libraries from Debian: SQLite (libsqlite3-dev), zstd (libzstd-dev), zlib (zlib1g-dev).
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
-        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // SwiftPM names the package to install when one is missing (scripts/setup installs them).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
 
         // Flow model: field catalog, proto schema, byte-level decoder, canonical JSON.
