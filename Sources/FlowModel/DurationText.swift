@@ -20,15 +20,21 @@ public enum DurationText {
             rest = rest.dropFirst(unitText.count)
             let nanos = value * Double(unit.1)
             guard nanos.isFinite, nanos < 9.2e18 else { return nil }
-            total += Int64(nanos)
+            let (sum, overflow) = total.addingReportingOverflow(Int64(nanos))
+            guard !overflow else { return nil }
+            total = sum
         }
         return total
     }
 
-    /// A time bound: RFC 3339, or a duration meaning that long before `now` (UTC ns).
+    /// A time bound: RFC 3339, or a duration meaning that long before `now` (UTC ns); nil when
+    /// it is neither, or lies outside the years 1678–2262 that int64 nanoseconds can hold.
     public static func timeBound(_ text: String, now: Int64) -> Int64? {
         if let t = FlowTime.parse(text) { return t }
-        if let d = parse(text) { return now - d }
+        if let d = parse(text) {
+            let (t, overflow) = now.subtractingReportingOverflow(d)
+            return overflow ? nil : t
+        }
         return nil
     }
 }

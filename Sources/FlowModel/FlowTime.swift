@@ -94,7 +94,8 @@ public enum FlowTime {
         let secs = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offset
         let (r, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return nil }
-        return r + frac
+        let (t, over) = r.addingReportingOverflow(frac)
+        return over ? nil : t
     }
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {
@@ -139,8 +140,10 @@ public enum FlowTime {
 
     /// The UTC day number (days since 1970-01-01) of a time; partitions are keyed by it.
     public static func day(_ nanos: Int64) -> Int64 {
-        let secs = nanos >= 0 ? nanos / 1_000_000_000 : (nanos - 999_999_999) / 1_000_000_000
-        return secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+        // Floor division without an intermediate that could overflow (nanos may be Int64.min).
+        let perDay: Int64 = 86_400_000_000_000
+        let q = nanos / perDay
+        return nanos % perDay < 0 ? q - 1 : q
     }
 
     /// `YYYYMMDD` for a day number, used in partition table names.

@@ -59,6 +59,13 @@ public struct Checker {
             guard typed.type == .bool else {
                 throw QueryError("the expression is a \(typed.type), not a bool (a filter must be true or false)", column: expr.column)
             }
+            // Prepared here, before any query runs, so a filter SQLite cannot take is a clean error.
+            if let problem = SQLProbe.problem(SQLCompiler.compile(typed, day: 0, offset: 0)) {
+                if problem.contains("parser stack overflow") || problem.contains("too large") || problem.contains("too deep") {
+                    throw QueryError("the expression nests too deeply for SQLite once compiled (\(QueryLimits.sqlDepthNote))", column: expr.column)
+                }
+                throw QueryError("the expression cannot be compiled: \(problem)", column: expr.column)
+            }
             return typed
         } catch var e as QueryError {
             e.expression = text
@@ -155,10 +162,22 @@ public struct Checker {
     private mutating func binary(_ op: String, _ l: Expr, _ r: Expr, column: Int) throws -> Typed {
         switch op {
         case "&&", "||":
-            let tl = try check(l), tr = try check(r)
-            guard tl.type == .bool else { throw QueryError("\(op) needs bools, found \(tl.type)", column: l.column) }
-            guard tr.type == .bool else { throw QueryError("\(op) needs bools, found \(tr.type)", column: r.column) }
-            return op == "&&" ? .and(tl, tr) : .or(tl, tr)
+            // A chain of one operator is as deep as one operation, however long: its operands
+            // are checked in turn, so 500 alternatives are not "nested" 500 levels.
+            var operands = [r]
+            var left = l
+            while case .binary(op, let ll, let lr, _) = left {
+                operands.append(lr)
+                left = ll
+            }
+            operands.append(left)
+            var typed: Typed?
+            for e in operands.reversed() {
+                let t = try check(e)
+                guard t.type == .bool else { throw QueryError("\(op) needs bools, found \(t.type)", column: e.column) }
+                typed = typed.map { op == "&&" ? .and($0, t) : .or($0, t) } ?? t
+            }
+            return typed!
         case "+", "-":
             let tl = try check(l), tr = try check(r)
             let result: QueryType

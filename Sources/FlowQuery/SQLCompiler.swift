@@ -61,8 +61,14 @@ struct SQLCompiler {
             return extract(base, subpath, type: type, kind: subpath.last!.kind)
         case .not(let e): return "(NOT \(sql(e)))"
         case .negate(let e): return "(-\(sql(e)))"
-        case .and(let a, let b): return "(\(sql(a)) AND \(sql(b)))"
-        case .or(let a, let b): return "(\(sql(a)) OR \(sql(b)))"
+        case .and, .or:
+            // A chain of one operator is written flat: SQLite's parser reduces `a OR b OR c`
+            // as it goes, so the SQL's depth does not grow with the expression's width.
+            let isAnd: Bool = if case .and = t { true } else { false }
+            var parts: [Typed] = []
+            Self.flatten(t, and: isAnd, into: &parts)
+            if !isAnd { parts = Self.equalitiesAsLists(parts) }
+            return "(" + parts.map { sql($0) }.joined(separator: isAnd ? " AND " : " OR ") + ")"
         case .compare(let op, let a, let b):
             if let indexed = indexedCompare(op, a, b) { return indexed }
             let sqlOp = Self.sqlOperator(op)
@@ -111,6 +117,38 @@ struct SQLCompiler {
         case .arithmetic(let op, let a, let b, _):
             return "(\(sql(a)) \(op) \(sql(b)))"
         }
+    }
+
+    /// The operands of a chain of ANDs (or ORs), left to right.
+    static func flatten(_ t: Typed, and: Bool, into parts: inout [Typed]) {
+        switch (t, and) {
+        case (.and(let a, let b), true), (.or(let a, let b), false):
+            flatten(a, and: and, into: &parts)
+            flatten(b, and: and, into: &parts)
+        default:
+            parts.append(t)
+        }
+    }
+
+    /// ORed equalities of one field with constants become one `in` list, in the place of the
+    /// first (`ns == "a" || ns == "b"` → `ns IN (?, ?)`): one comparison instead of many.
+    static func equalitiesAsLists(_ parts: [Typed]) -> [Typed] {
+        func key(_ t: Typed) -> (String, Typed, Typed)? {
+            guard case .compare("==", let l, let r) = t else { return nil }
+            if case .field(let p) = l, case .constant = r { return (p.description, l, r) }
+            if case .constant = l, case .field(let p) = r { return (p.description, r, l) }
+            return nil
+        }
+        var groups: [String: [Typed]] = [:]
+        for p in parts { if let (k, _, c) = key(p) { groups[k, default: []].append(c) } }
+        var out: [Typed] = []
+        var done: Set<String> = []
+        for p in parts {
+            guard let (k, field, _) = key(p), let constants = groups[k], constants.count > 1 else { out.append(p); continue }
+            guard done.insert(k).inserted else { continue }
+            out.append(.inList(field, .list(constants, .list(field.type))))
+        }
+        return out
     }
 
     static func sqlOperator(_ op: String) -> String { op == "==" ? "=" : (op == "!=" ? "<>" : op) }
@@ -269,5 +307,16 @@ struct SQLCompiler {
         default:
             return "(\(value(path)) <> 0)"
         }
+    }
+}
+
+extension String {
+    /// The deepest nesting of parentheses (compiled SQL holds no literals: values are bound).
+    var parenthesisDepth: Int {
+        var depth = 0, deepest = 0
+        for c in utf8 {
+            if c == 0x28 { depth += 1; deepest = max(deepest, depth) } else if c == 0x29 { depth -= 1 }
+        }
+        return deepest
     }
 }

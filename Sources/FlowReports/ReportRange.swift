@@ -12,9 +12,25 @@ struct ReportRange {
     init(engine: QueryEngine, since: Int64?, until: Int64?) {
         let minute = Rollups.nanosPerMinute, day: Int64 = 86_400_000_000_000
         let store = engine.store
-        self.since = since.map { $0 >= 0 ? $0 / minute * minute : ($0 - minute + 1) / minute * minute }
-            ?? (store.days.first ?? 0) * day
-        self.until = until.map { ($0 + minute - 1) / minute * minute } ?? ((store.days.last ?? 0) + 1) * day
-        days = engine.days(since: self.since, until: self.until)
+        let from = since.map { Self.floor($0, minute) } ?? (store.days.first ?? 0) * day
+        // Without an end: the end of the stored history, but never before the start.
+        let to = until.map { Self.ceil($0, minute) } ?? max(((store.days.last ?? 0) + 1) * day, from)
+        self.since = from
+        self.until = to
+        days = engine.days(since: from, until: to)
+    }
+
+    /// `x` rounded down to a multiple of `m`, clamped to int64's range (no overflow for any x).
+    static func floor(_ x: Int64, _ m: Int64) -> Int64 {
+        let q = x / m - (x % m < 0 ? 1 : 0)
+        let (r, overflow) = q.multipliedReportingOverflow(by: m)
+        return overflow ? .min : r
+    }
+
+    /// `x` rounded up to a multiple of `m`, clamped to int64's range.
+    static func ceil(_ x: Int64, _ m: Int64) -> Int64 {
+        let q = x / m + (x % m > 0 ? 1 : 0)
+        let (r, overflow) = q.multipliedReportingOverflow(by: m)
+        return overflow ? .max : r
     }
 }

@@ -26,6 +26,9 @@ extension APIContext {
         let producer = Task {
             do {
                 try await pool.run { reader in
+                    // A client that goes away stops the SQL at once, and its reader is freed.
+                    pipe.whenCancelled { reader.store.db.stop() }
+                    defer { pipe.producerDone() }
                     let renderer = ExportRenderer(format: format, columns: columns, raw: raw)
                     try ExportJob.run(engine: reader.engine, filters: query.filters, since: query.since,
                                       until: query.until, renderer: renderer) { chunk in

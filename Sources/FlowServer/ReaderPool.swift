@@ -59,6 +59,7 @@ actor ReaderPool {
         defer { release(reader) }
         let timeout = self.timeout
         return try await threads.runIfActive {
+            reader.store.db.clearStop()
             try reader.refresh()
             reader.store.db.deadline = Clock.monotonic() + timeout
             defer { reader.store.db.deadline = nil }

@@ -66,12 +66,25 @@ public final class SQLiteConnection {
             progressHandlerInstalled = true
             sqlite3_progress_handler(handle, 4000, { context in
                 let connection = Unmanaged<SQLiteConnection>.fromOpaque(context!).takeUnretainedValue()
+                if connection.stopRequested.load(ordering: .relaxed) { return 1 }
                 guard let deadline = connection.deadline else { return 0 }
                 return Clock.monotonic() > deadline ? 1 : 0
             }, Unmanaged.passUnretained(self).toOpaque())
         }
     }
     private let deadlineBits = Atomic<UInt64>(0)
+    private let stopRequested = Atomic<Bool>(false)
+
+    /// Stops the statements running on this connection now and any started before
+    /// `clearStop()` (the client that asked for them has gone); from any thread. They end
+    /// with `SQLITE_INTERRUPT`, and the connection stays usable. Needs a deadline set.
+    public func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+        sqlite3_interrupt(handle)
+    }
+
+    /// Lets statements run again after `stop()`.
+    public func clearStop() { stopRequested.store(false, ordering: .relaxed) }
     /// Installed on first use and kept: installing it races with a running statement.
     private var progressHandlerInstalled = false
 

@@ -1,0 +1,42 @@
+import CSQLite
+import FlowModel
+import FlowStore
+import Synchronization
+
+/// Prepares a compiled filter against an empty in-memory copy of the schema, so a filter that
+/// SQLite cannot take (its parser stack, 100 entries in Debian's build, overflows on deeply
+/// nested SQL) is refused when it is checked, with the limit named, instead of failing later
+/// as "cannot prepare statement". Exact where a depth count would only approximate SQLite's
+/// grammar; preparing costs well under a millisecond.
+enum SQLProbe {
+    /// The in-memory database: one partition's flow table, the dictionary, and functions with
+    /// the engine's names and arities (preparing resolves names; nothing here runs).
+    private static let connection = Mutex<SQLiteConnection?>(nil)
+
+    /// Nil when SQLite prepares `filter`; otherwise SQLite's reason.
+    static func problem(_ filter: SQLFilter) -> String? {
+        connection.withLock { c -> String? in
+            do {
+                if c == nil { c = try makeConnection() }
+                let sql = "SELECT count(*) FROM \"\(FlowStore.flowTable(0))\" AS f WHERE f.time >= ?1 AND f.time < ?2 AND (\(filter.sql))"
+                _ = try c!.prepare(sql)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+    }
+
+    private static func makeConnection() throws -> SQLiteConnection {
+        let c = try SQLiteConnection(path: ":memory:")
+        try Migrator.migrate(c)
+        for r in try c.rows("SELECT sql FROM partition_ddl WHERE seq <= 2 ORDER BY seq") {
+            try c.execute(r[0].text!.replacing("{day}", with: FlowTime.dayStamp(0)))
+        }
+        for (name, arity) in [("ft_residual", 2), ("ft_enum", 2), ("ft_u64", 1), ("ft_unsigned", 1), ("ft_regexp", 2),
+                              ("ft_json", 3), ("ft_time", 1)] {
+            sqlite3_create_function_v2(c.handle, name, Int32(arity), SQLITE_UTF8, nil, { ctx, _, _ in sqlite3_result_null(ctx) }, nil, nil, nil)
+        }
+        return c
+    }
+}
