@@ -1,5 +1,6 @@
 import FlowIngest
 import Hummingbird
+import Synchronization
 
 /// What every route needs: the reader pool, the live feed, the ingest inbox, metrics.
 final class APIContext: Sendable {
@@ -8,13 +9,17 @@ final class APIContext: Sendable {
     let inbox: IngestInbox?
     let metrics: ServerMetrics
     let bodyLimit: Int
+    let limits: ServerLimits
+    /// Exports running now: at most `readers - 1`, so reads never all wait behind exports.
+    let exports = ExportSlots()
 
-    init(pool: ReaderPool, feed: LiveFeed, inbox: IngestInbox?, metrics: ServerMetrics, bodyLimit: Int) {
+    init(pool: ReaderPool, feed: LiveFeed, inbox: IngestInbox?, metrics: ServerMetrics, bodyLimit: Int, limits: ServerLimits) {
         self.pool = pool
         self.feed = feed
         self.inbox = inbox
         self.metrics = metrics
         self.bodyLimit = bodyLimit
+        self.limits = limits
     }
 }
 
@@ -25,4 +30,20 @@ extension HTTPFields {
         h[.contentType] = type
         return h
     }
+}
+
+/// How many exports run now.
+final class ExportSlots: Sendable {
+    private let running = Mutex(0)
+
+    /// Takes a slot if fewer than `limit` are taken.
+    func take(limit: Int) -> Bool {
+        running.withLock { n in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }
+    }
+
+    func give() { running.withLock { $0 -= 1 } }
 }

@@ -12,6 +12,8 @@ public struct APIError: Error, Sendable {
     public let position: Int?
     /// Already-encoded JSON of what was done anyway (an ingest body's counts).
     let result: String?
+    /// Seconds to send as `Retry-After` (a busy server).
+    var retryAfter: Int?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, position: Int? = nil) {
         self.init(status, code, message, position: position, result: nil)
@@ -38,7 +40,16 @@ public struct APIError: Error, Sendable {
     }
 
     func response() -> Response {
-        Response.json(json, status: status)
+        var r = Response.json(json, status: status)
+        if let retryAfter { r.headers[.retryAfter] = String(retryAfter) }
+        return r
+    }
+
+    /// Every reader is busy and stayed busy past the wait limit.
+    static func busy(_ what: String) -> APIError {
+        var e = APIError(.serviceUnavailable, "server_busy", what)
+        e.retryAfter = 1
+        return e
     }
 }
 

@@ -8,7 +8,7 @@ import NIOCore
 extension APIContext {
     static let exportParameters = FlowRequest.parameters.union(["format", "columns", "raw"])
 
-    func export(_ request: Request) async throws -> Response {
+    func export(_ request: Request, channel: any Channel) async throws -> Response {
         let params = try QueryParameters(request.uri.query, allowed: Self.exportParameters)
         let query = try FlowRequest(params)
         guard let format = ExportFormat(name: params["format"] ?? "ndjson") else {
@@ -19,8 +19,14 @@ extension APIContext {
             throw APIError(.badRequest, "invalid_parameter", "parameter \"" + e.message.replacingOccurrences(of: "columns: ", with: "columns\": "))
         }
         let raw = try params.bool("raw")
+        // Exports run long: they may hold all readers but one, so other routes always get one.
+        let slots = max(1, pool.size - 1)
+        guard exports.take(limit: slots) else {
+            throw APIError.busy("\(slots) export\(slots == 1 ? " is" : "s are") already running; try again")
+        }
+        let exports = self.exports
         let pipe = ChunkPipe()
-        let pool = self.pool
+        let pool = self.pool, writeTimeout = limits.writeTimeout
         // The query runs while the response streams; the first chunk's errors (a timeout)
         // still reach the client as a JSON error, later ones end the stream early.
         let producer = Task {
@@ -41,6 +47,7 @@ extension APIContext {
             } catch {
                 pipe.finish(error)
             }
+            exports.give()
         }
         var chunks = pipe.stream.makeAsyncIterator()
         let first: NIOCore.ByteBuffer?
@@ -58,6 +65,9 @@ extension APIContext {
                     pipe.consumed()
                 }
                 while let chunk = try await chunks.next() {
+                    // A client that reads slowly gets the next chunk only when the last has
+                    // left; one that stops reading is cut off after the write timeout.
+                    try await waitUntilWritable(channel, timeout: writeTimeout)
                     try await writer.write(chunk)
                     pipe.consumed()
                 }

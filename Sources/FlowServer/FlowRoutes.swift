@@ -14,12 +14,12 @@ extension APIContext {
         case ndjson, json, csv
     }
 
-    func flows(_ request: Request, savedFilter: String? = nil) async throws -> Response {
+    func flows(_ request: Request, savedFilter: String? = nil, channel: any Channel) async throws -> Response {
         // A saved query is the filter: extra filters would be ORed with it and widen it.
         let allowed = savedFilter == nil ? Self.flowParameters : Self.flowParameters.subtracting(["filter"])
         let params = try QueryParameters(request.uri.query, allowed: allowed)
         let query = try FlowRequest(params, extraFilters: savedFilter.map { [$0] } ?? [])
-        if try params.bool("follow") { return follow(query) }
+        if try params.bool("follow") { return follow(query, channel: channel) }
         let limit = try params.int("limit", default: 100, range: 1...10_000)
         let descending: Bool
         switch params["order"] ?? "desc" {
@@ -29,6 +29,7 @@ extension APIContext {
         }
         let after = try params["cursor"].map { try PageCursor.decode($0, descending: descending) }
         let format = try Self.pageFormat(params, request)
+        let maxBytes = limits.maxPageBytes
         let (body, last, count, lost) = try await pool.run { reader -> ([UInt8], FlowKey?, Int, String) in
             let out = FlowModel.ByteBuffer(capacity: 64 * 1024)
             let csv = format == .csv ? ExportRenderer(format: .csv, columns: nil) : nil
@@ -36,22 +37,27 @@ extension APIContext {
             if format == .json { out.append("{\"flows\":[") }
             var last: FlowKey?
             var n = 0
-            try reader.engine.page(query.filters, since: query.since, until: query.until, descending: descending,
-                                   limit: limit, after: after) { line, key in
-                if let csv {
+            do {
+                try reader.engine.page(query.filters, since: query.since, until: query.until, descending: descending,
+                                       limit: limit, after: after) { line, key in
+                    // A page stops early at the byte limit; its cursor leads on to the rest.
+                    if n > 0, out.count + line.count > maxBytes { throw PageFull() }
+                    if let csv {
                     csv.record(line, into: out)
                 } else {
                     if format == .json, n > 0 { out.append(0x2C) }
                     out.append(line)
                     if format == .ndjson { out.append(0x0A) }
                 }
-                last = key
-                n += 1
-            }
+                    last = key
+                    n += 1
+                }
+            } catch is PageFull {}
             let lost = LostEvents.summaryJSON(reader.engine.store.db, since: query.since, until: query.until)
             return (Array(out.bytes), last, n, lost)
         }
-        let cursor = count == limit ? last.map { PageCursor.encode($0, descending: descending) } : nil
+        let full = count == limit || body.count + 64 * 1024 > maxBytes
+        let cursor = full ? last.map { PageCursor.encode($0, descending: descending) } : nil
         var bytes = body
         if format == .json {
             bytes += Array("],\"next_cursor\":\(cursor.map(JSONWriter.quote) ?? "null"),\"lost_events\":\(lost)}\n".utf8)
@@ -87,12 +93,22 @@ extension APIContext {
     }
 
     /// `follow=true`: each commit's matching flows, one NDJSON line each, written at once.
-    func follow(_ query: FlowRequest) -> Response {
-        let (id, commits) = feed.subscribe()
-        let pool = self.pool, feed = self.feed
+    ///
+    /// Memory stays bounded for a client that reads slowly: a chunk is written only once the
+    /// previous ones left, and commits wait in the subscription up to `followBacklog`. A stream
+    /// that falls further behind gets a `lost_events` record (as Hubble's own streams do) with
+    /// the flows committed that it missed, and ends.
+    func follow(_ query: FlowRequest, channel: any Channel) -> Response {
+        let subscription = feed.subscribe(backlog: limits.followBacklog)
+        let pool = self.pool, feed = self.feed, writeTimeout = limits.writeTimeout
         let body = ResponseBody { writer in
-            defer { feed.unsubscribe(id) }
-            for await rows in commits {
+            defer { feed.unsubscribe(subscription.id) }
+            for await rows in subscription.commits {
+                subscription.took()
+                if let missed = subscription.overflow {
+                    try await writer.write(NIOCore.ByteBuffer(string: LiveFeed.lostRecord(missed: missed) + "\n"))
+                    break
+                }
                 let chunk = try await pool.run { reader -> [UInt8] in
                     let out = FlowModel.ByteBuffer(capacity: 16 * 1024)
                     for r in rows {
@@ -103,10 +119,15 @@ extension APIContext {
                     }
                     return Array(out.bytes)
                 }
-                if !chunk.isEmpty { try await writer.write(NIOCore.ByteBuffer(bytes: chunk)) }
+                guard !chunk.isEmpty else { continue }
+                try await waitUntilWritable(channel, timeout: writeTimeout)
+                try await writer.write(NIOCore.ByteBuffer(bytes: chunk))
             }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: .contentType(ExportFormat.ndjson.contentType), body: body)
     }
 }
+
+/// Thrown to end a page at its byte limit.
+struct PageFull: Error {}

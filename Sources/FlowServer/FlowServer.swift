@@ -22,6 +22,8 @@ public struct ServerOptions: Sendable {
     public var bodyLimit = 64 << 20
     /// Read connections (and query threads).
     public var readers = 4
+    /// Connection, time and size limits.
+    public var limits = ServerLimits()
     public init() {}
 
     /// Whether the listen address is loopback only.
@@ -40,17 +42,25 @@ public enum FlowServer {
         var ingestOptions = IngestOptions()
         ingestOptions.retention = options.retention
         let ingest = try IngestService(store: store, sources: options.follow, options: ingestOptions, feed: feed, metrics: metrics)
-        let pool = try ReaderPool(path: options.databasePath, size: options.readers, timeout: options.queryTimeout)
-        let api = APIContext(pool: pool, feed: feed, inbox: ingest.inbox, metrics: metrics, bodyLimit: options.bodyLimit)
+        let pool = try ReaderPool(path: options.databasePath, size: options.readers, timeout: options.queryTimeout,
+                                  wait: options.limits.readerWait)
+        let api = APIContext(pool: pool, feed: feed, inbox: ingest.inbox, metrics: metrics, bodyLimit: options.bodyLimit,
+                             limits: options.limits)
         let router = makeRouter(api, token: options.token)
         var logger = Logger(label: "flowtrail")
         logger.logLevel = .warning
-        // The HTTP decoder's header limit (80 KiB by default) would answer an over-long URL with
-        // an empty 400; let such URLs through to the query-string check, which answers JSON.
-        let decoder = HTTP1Channel.Configuration.DecoderConfiguration(maxHeaderFieldSize: 16 << 20, maxHeaderListSize: 16 << 20)
+        // Small header limits keep an unfinished request cheap; ConnectionGuard answers a longer
+        // one with a JSON 414 (the decoder alone would drop the connection).
+        let limits = options.limits
+        let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
+            maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes)
+        let connections = ConnectionCount()
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(httpDecoderConfiguration: decoder)),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(limits: limits, count: connections)],
+                idleTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9)),
+                httpDecoderConfiguration: decoder)),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "flowtrail"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port
@@ -69,19 +79,20 @@ public enum FlowServer {
         try await group.run()
     }
 
-    static func makeRouter(_ api: APIContext, token: String?) -> Router<BasicRequestContext> {
-        let router = Router()
+    static func makeRouter(_ api: APIContext, token: String?) -> Router<FlowRequestContext> {
+        let router = Router(context: FlowRequestContext.self)
+        router.add(middleware: ClientWatchMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: api.metrics))
         router.add(middleware: JSONErrorMiddleware())
         if let token { router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8))) }
         router.get("/healthz") { request, _ in try await api.health(request) }
         router.get("/metrics") { request, _ in try await api.prometheus(request) }
-        router.get("/api/v1/flows") { request, _ in try await api.flows(request) }
+        router.get("/api/v1/flows") { request, context in try await api.flows(request, channel: context.channel) }
         router.get("/api/v1/flows/count") { request, _ in try await api.count(request) }
-        router.get("/api/v1/export") { request, _ in try await api.export(request) }
+        router.get("/api/v1/export") { request, context in try await api.export(request, channel: context.channel) }
         router.get("/api/v1/queries") { request, _ in try await api.savedQueries(request) }
         router.get("/api/v1/queries/:name/flows") { request, context in
-            try await api.savedQueryFlows(request, name: context.parameters.get("name") ?? "")
+            try await api.savedQueryFlows(request, name: context.parameters.get("name") ?? "", channel: context.channel)
         }
         router.post("/api/v1/ingest") { request, _ in try await api.ingest(request) }
         router.get("/api/v1/stats") { request, _ in try await api.stats(request) }

@@ -31,33 +31,61 @@ final class Reader: @unchecked Sendable {
 /// loops never block on SQLite.
 actor ReaderPool {
     private var free: [Reader]
-    private var waiting: [CheckedContinuation<Reader, Never>] = []
+    private var waiting: [(id: Int, resume: CheckedContinuation<Reader?, Never>)] = []
+    private var lastWaiter = 0
     let threads: NIOThreadPool
     /// Seconds a query may run before it is interrupted.
     let timeout: Double
+    /// Seconds a request may wait for a reader before it is answered 503.
+    let wait: Double
+    /// Readers in the pool.
+    nonisolated let size: Int
 
-    init(path: String, size: Int, timeout: Double) throws {
+    init(path: String, size: Int, timeout: Double, wait: Double = 5) throws {
         free = try (0..<size).map { _ in try Reader(path: path) }
         threads = NIOThreadPool(numberOfThreads: size)
         threads.start()
         self.timeout = timeout
+        self.wait = wait
+        self.size = size
     }
 
-    private func acquire() async -> Reader {
+    /// A free reader, or nil once `wait` seconds pass without one.
+    private func acquire() async -> Reader? {
         if let r = free.popLast() { return r }
-        return await withCheckedContinuation { waiting.append($0) }
+        lastWaiter += 1
+        let id = lastWaiter, wait = self.wait
+        Task { [weak self] in
+            try? await Task.sleep(for: .nanoseconds(Int64(wait * 1e9)))
+            await self?.expire(id)
+        }
+        return await withCheckedContinuation { waiting.append((id, $0)) }
+    }
+
+    private func expire(_ id: Int) {
+        guard let k = waiting.firstIndex(where: { $0.id == id }) else { return }
+        waiting.remove(at: k).resume.resume(returning: nil)
     }
 
     private func release(_ r: Reader) {
-        if waiting.isEmpty { free.append(r) } else { waiting.removeFirst().resume(returning: r) }
+        if waiting.isEmpty { free.append(r) } else { waiting.removeFirst().resume.resume(returning: r) }
     }
 
     /// Runs `body` with a reader on a pool thread, under the query timeout. A query past the
-    /// timeout is interrupted and answered 503.
+    /// timeout is interrupted and answered 503; so is a request that waited `wait` seconds for
+    /// a reader (with Retry-After). When the client of the current request goes
+    /// (`ConnectionWatch.current`), its SQL is interrupted and the reader freed at once.
     func run<T: Sendable>(_ body: @escaping @Sendable (Reader) throws -> T) async throws -> T {
-        let reader = await acquire()
+        let watch = ConnectionWatch.current
+        guard let reader = await acquire() else {
+            throw APIError.busy("every reader stayed busy for \(Self.describe(wait)); try again")
+        }
         defer { release(reader) }
+        if watch?.isGone == true { throw CancellationError() }
         let timeout = self.timeout
+        // Removed (below, first) before the reader is released: it must not stop the next request.
+        let token = watch?.onGone { reader.store.db.stop() }
+        defer { watch?.remove(token) }
         return try await threads.runIfActive {
             reader.store.db.clearStop()
             try reader.refresh()

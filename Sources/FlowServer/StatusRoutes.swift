@@ -51,10 +51,10 @@ extension APIContext {
         return .json("{\"queries\":[" + items.joined(separator: ",") + "]}")
     }
 
-    func savedQueryFlows(_ request: Request, name: String) async throws -> Response {
+    func savedQueryFlows(_ request: Request, name: String, channel: any Channel) async throws -> Response {
         guard let expression = SavedQueries.load(name) else {
             throw APIError(.notFound, "not_found", "no saved query named \"\(name.prefix(64))\"")
         }
-        return try await flows(request, savedFilter: expression)
+        return try await flows(request, savedFilter: expression, channel: channel)
     }
 }
