@@ -50,6 +50,13 @@ public final class IngestInbox: @unchecked Sendable {
         wakeup.signal()
     }
 
+    /// Takes bodies again after `close` (ingest resumed after a storage error).
+    public func reopen() {
+        lock.wait()
+        closedReason = nil
+        lock.signal()
+    }
+
     /// Waits up to `seconds` for a new body (or `wake()`).
     func wait(_ seconds: Double) {
         _ = wakeup.wait(timeout: .now() + seconds)

@@ -176,7 +176,11 @@ public final class Ingester {
                 let end = body[start...].firstIndex(of: 0x0A) ?? body.count
                 lineNumber += 1
                 do {
-                    try processor.process(UnsafeBufferPointer(rebasing: body[start..<end]), source: "body", lineNumber: lineNumber)
+                    if end - start > JSONLimits.maxLineBytes {
+                        processor.rejectTooLong(source: "body", lineNumber: lineNumber)
+                    } else {
+                        try processor.process(UnsafeBufferPointer(rebasing: body[start..<end]), source: "body", lineNumber: lineNumber)
+                    }
                 } catch { failure = error }
                 start = end + 1
             }

@@ -1,3 +1,4 @@
+import FlowModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -74,20 +75,46 @@ final class LineBuffer {
         return n
     }
 
+    /// Longest line kept; the bytes of a longer one are dropped as they come.
+    var maxLine = JSONLimits.maxLineBytes
+    /// True while dropping a line longer than `maxLine` until its newline.
+    private var dropping = false
+    /// True when the line `nextLine()` just returned was longer than `maxLine`: it is empty,
+    /// its bytes were dropped, and it must be rejected.
+    private(set) var lastLineTooLong = false
+
     /// The next complete line (without its `\n`), consuming it; nil when none is complete.
     @inline(__always)
     func nextLine() -> UnsafeBufferPointer<UInt8>? {
         guard start < end else { return nil }
-        guard let nl = memchr(base + start, 0x0A, end - start) else { return nil }
+        guard let nl = memchr(base + start, 0x0A, end - start) else {
+            if end - start > maxLine { dropLongLine() }
+            return nil
+        }
         let p = nl.assumingMemoryBound(to: UInt8.self)
         let line = UnsafeBufferPointer(start: base + start, count: p - (base + start))
         start += line.count + 1
+        lastLineTooLong = dropping
+        if dropping {
+            dropping = false
+            return UnsafeBufferPointer(start: p, count: 0)
+        }
         return line
+    }
+
+    /// A line longer than `maxLine` without its newline yet: its bytes so far are consumed, and
+    /// the rest up to its newline will be, so memory stays bounded.
+    @inline(never)
+    private func dropLongLine() {
+        dropping = true
+        start = end
     }
 
     /// The partial last line (bytes after the last newline), not consumed.
     func rest() -> UnsafeBufferPointer<UInt8>? {
-        guard start < end else { return nil }
+        guard start < end || dropping else { return nil }
+        lastLineTooLong = dropping
+        dropping = false
         return UnsafeBufferPointer(start: base + start, count: end - start)
     }
 

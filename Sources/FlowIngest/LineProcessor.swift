@@ -108,6 +108,14 @@ public final class LineProcessor {
         try store(kind)
     }
 
+    /// Rejects a line longer than `JSONLimits.maxLineBytes` (its bytes were not kept).
+    public func rejectTooLong(source: String, lineNumber: Int64) {
+        writer.count("rejected")
+        counts.rejected += 1
+        rejects.reject(source: source, line: lineNumber, bytes: UnsafeBufferPointer(start: nil, count: 0),
+                       error: DecodeError("line longer than \(JSONLimits.maxLineBytes >> 20) MiB", column: JSONLimits.maxLineBytes + 1))
+    }
+
     /// Processes a last line that has no newline yet, if it already decodes as a whole record;
     /// returns false (nothing counted or reported) when it does not: it is being written.
     func processIfComplete(_ line: UnsafeBufferPointer<UInt8>, source: String, lineNumber: Int64) throws -> Bool {

@@ -153,6 +153,12 @@ final class SourceReader {
 
     private func takeCompleteRest(_ processor: LineProcessor) throws {
         guard let rest = buffer.rest() else { return }
+        if buffer.lastLineTooLong {
+            // Over the limit and still unfinished: rejected now, whatever follows it.
+            try process(rest, processor)
+            buffer.consumeRest()
+            return
+        }
         if try processor.processIfComplete(rest, source: name, lineNumber: lineNumber + 1) {
             noteLine(rest)
             buffer.consumeRest()
@@ -169,7 +175,11 @@ final class SourceReader {
     @inline(__always)
     private func process(_ line: UnsafeBufferPointer<UInt8>, _ processor: LineProcessor) throws {
         noteLine(line)
-        try processor.process(line, source: name, lineNumber: lineNumber)
+        if buffer.lastLineTooLong {
+            processor.rejectTooLong(source: name, lineNumber: lineNumber)
+        } else {
+            try processor.process(line, source: name, lineNumber: lineNumber)
+        }
     }
 
     /// Counts a line; the first one of a file gives its fingerprint.

@@ -20,7 +20,11 @@ public final class FlowDecoder {
         flow.reset()
         var c = JSONCursor(line)
         let first = c.peek()
-        if first == 0 { return .blank }
+        if first == 0 {
+            // peek() gives 0 at the end, but a NUL byte is not the end: such a line is no JSON.
+            guard c.i >= c.n else { throw c.error("not JSON (a NUL byte)") }
+            return .blank
+        }
         guard first == 0x7B else {
             if first == 0x5B || first == 0x22 || first == 0x74 || first == 0x66 || first == 0x6E
                 || first == 0x2D || (first >= 0x30 && first <= 0x39) {

@@ -72,7 +72,8 @@ struct JSONCursor {
                 let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
                 let q = w ^ (0x22 &* ones), b = w ^ (0x5C &* ones)
                 let special = ((q &- ones) & ~q) | ((b &- ones) & ~b) | ((w &- 0x20 &* ones) & ~w)
-                if special & highs != 0 { break }
+                // `| w`: a byte of 0x80 or more starts a multi-byte character, checked below.
+                if (special | w) & highs != 0 { break }
                 i += 8
             }
             guard i < n else { break }
@@ -98,9 +99,33 @@ struct JSONCursor {
                 continue
             }
             if c < 0x20 { throw error("control character in string") }
+            if c >= 0x80 {
+                // Stored text must be valid UTF-8, or the export would not be JSON (RFC 8259 §8.1).
+                let length = Self.utf8SequenceLength(p + i, n - i)
+                guard length > 0 else { throw error("invalid UTF-8 in string") }
+                i += length
+                continue
+            }
             i += 1
         }
         throw error("unterminated string", at: start - 1)
+    }
+
+    /// The length of the valid UTF-8 sequence at `s` (RFC 3629: no overlong forms, no
+    /// surrogates, nothing above U+10FFFF), or 0 when it is not one.
+    static func utf8SequenceLength(_ s: UnsafePointer<UInt8>, _ available: Int) -> Int {
+        let c = s[0]
+        func cont(_ k: Int) -> Bool { k < available && s[k] & 0xC0 == 0x80 }
+        switch c {
+        case 0xC2...0xDF: return cont(1) ? 2 : 0
+        case 0xE0: return available > 1 && s[1] >= 0xA0 && s[1] <= 0xBF && cont(2) ? 3 : 0
+        case 0xE1...0xEC, 0xEE...0xEF: return cont(1) && cont(2) ? 3 : 0
+        case 0xED: return available > 1 && s[1] >= 0x80 && s[1] <= 0x9F && cont(2) ? 3 : 0
+        case 0xF0: return available > 1 && s[1] >= 0x90 && s[1] <= 0xBF && cont(2) && cont(3) ? 4 : 0
+        case 0xF1...0xF3: return cont(1) && cont(2) && cont(3) ? 4 : 0
+        case 0xF4: return available > 1 && s[1] >= 0x80 && s[1] <= 0x8F && cont(2) && cont(3) ? 4 : 0
+        default: return 0
+        }
     }
 
     @inline(__always)
@@ -297,6 +322,9 @@ struct JSONCursor {
 public enum JSONLimits {
     /// Deepest object/array nesting accepted in a line.
     public static let maxDepth = 64
+    /// Longest line accepted, in bytes (Hubble's lines are 1–3 KB; 16 MiB leaves room for huge
+    /// label sets). A longer one is rejected with its line number, without being held whole.
+    public static let maxLineBytes = 16 << 20
 }
 
 #if canImport(Glibc)

@@ -10,10 +10,16 @@ final class APIContext: Sendable {
     let metrics: ServerMetrics
     let bodyLimit: Int
     let limits: ServerLimits
+    let ingestHealth: IngestHealth?
+    /// The database path, never shown to clients (`redact`).
+    let databasePath: String
     /// Exports running now: at most `readers - 1`, so reads never all wait behind exports.
     let exports = ExportSlots()
 
-    init(pool: ReaderPool, feed: LiveFeed, inbox: IngestInbox?, metrics: ServerMetrics, bodyLimit: Int, limits: ServerLimits) {
+    init(pool: ReaderPool, feed: LiveFeed, inbox: IngestInbox?, metrics: ServerMetrics, bodyLimit: Int, limits: ServerLimits,
+         ingestHealth: IngestHealth? = nil, databasePath: String = "") {
+        self.ingestHealth = ingestHealth
+        self.databasePath = databasePath
         self.pool = pool
         self.feed = feed
         self.inbox = inbox
@@ -29,6 +35,14 @@ extension HTTPFields {
         var h = HTTPFields()
         h[.contentType] = type
         return h
+    }
+}
+
+extension APIContext {
+    /// A message for a client: the database named by its file name, not its path.
+    func redact(_ message: String) -> String {
+        guard !databasePath.isEmpty else { return message }
+        return message.replacingOccurrences(of: databasePath, with: String(databasePath.split(separator: "/").last ?? ""))
     }
 }
 

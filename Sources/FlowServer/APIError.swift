@@ -65,6 +65,8 @@ extension Response {
 /// Turns every error a route throws into the JSON shape above, so clients never see an
 /// HTML page, a stack trace or an empty reply.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let allowed: RouteMethods
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -72,7 +74,14 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return e.response()
         } catch let e as HTTPError {
             switch e.status {
-            case .notFound: return APIError(.notFound, "not_found", "no route \(request.method) \(request.uri.path)").response()
+            case .notFound:
+                let methods = allowed.methods(for: request.uri.path)
+                guard !methods.isEmpty else {
+                    return APIError(.notFound, "not_found", "no route \(request.method) \(request.uri.path)").response()
+                }
+                var r = APIError(.methodNotAllowed, "method_not_allowed", "\(request.method) is not allowed here; use \(methods.joined(separator: ", "))").response()
+                r.headers[.allow] = methods.joined(separator: ", ")
+                return r
             case .contentTooLarge: return APIError(.contentTooLarge, "body_too_large", "the request body is larger than the limit").response()
             case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "\(request.method) is not allowed here").response()
             default: return APIError(e.status, "http_error", e.body ?? e.status.reasonPhrase).response()
@@ -80,5 +89,22 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             return APIError(.internalServerError, "internal", "the request failed").response()
         }
+    }
+}
+
+/// The methods each route path takes (`:name` matches one segment).
+struct RouteMethods: Sendable {
+    let routes: [(segments: [Substring], method: String)]
+
+    init(_ routes: [(String, HTTPRequest.Method)]) {
+        self.routes = routes.map { ($0.0.split(separator: "/"), $0.1.rawValue) }
+    }
+
+    func methods(for path: String) -> [String] {
+        let parts = path.split(separator: "/")
+        let matching = routes.filter { r in
+            r.segments.count == parts.count && zip(r.segments, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+        }
+        return Array(Set(matching.map(\.method))).sorted()
     }
 }

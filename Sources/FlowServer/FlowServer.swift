@@ -45,7 +45,7 @@ public enum FlowServer {
         let pool = try ReaderPool(path: options.databasePath, size: options.readers, timeout: options.queryTimeout,
                                   wait: options.limits.readerWait)
         let api = APIContext(pool: pool, feed: feed, inbox: ingest.inbox, metrics: metrics, bodyLimit: options.bodyLimit,
-                             limits: options.limits)
+                             limits: options.limits, ingestHealth: ingest.health, databasePath: store.path)
         let router = makeRouter(api, token: options.token)
         var logger = Logger(label: "flowtrail")
         logger.logLevel = .warning
@@ -79,26 +79,39 @@ public enum FlowServer {
         try await group.run()
     }
 
+    /// Every route: method, path pattern, handler. The error middleware reads the same table,
+    /// so a known path asked with another method is answered 405 with `Allow`.
+    typealias Route = (method: HTTPRequest.Method, path: String,
+                       handler: @Sendable (Request, FlowRequestContext) async throws -> Response)
+
+    static func routes(_ api: APIContext) -> [Route] {
+        [
+            (.get, "/healthz", { r, _ in try await api.health(r) }),
+            (.get, "/readyz", { r, _ in try await api.ready(r) }),
+            (.get, "/metrics", { r, _ in try await api.prometheus(r) }),
+            (.get, "/api/v1/flows", { r, c in try await api.flows(r, channel: c.channel) }),
+            (.get, "/api/v1/flows/count", { r, _ in try await api.count(r) }),
+            (.get, "/api/v1/export", { r, c in try await api.export(r, channel: c.channel) }),
+            (.get, "/api/v1/queries", { r, _ in try await api.savedQueries(r) }),
+            (.get, "/api/v1/queries/:name/flows", { r, c in
+                try await api.savedQueryFlows(r, name: c.parameters.get("name") ?? "", channel: c.channel)
+            }),
+            (.post, "/api/v1/ingest", { r, _ in try await api.ingest(r) }),
+            (.get, "/api/v1/stats", { r, _ in try await api.stats(r) }),
+            (.get, "/api/v1/lost-events", { r, _ in try await api.lostEvents(r) }),
+            (.get, "/api/v1/reports/default-deny", { r, _ in try await api.defaultDenyReport(r) }),
+            (.get, "/api/v1/reports/summary", { r, _ in try await api.summaryReport(r) }),
+        ]
+    }
+
     static func makeRouter(_ api: APIContext, token: String?) -> Router<FlowRequestContext> {
         let router = Router(context: FlowRequestContext.self)
+        let table = routes(api)
         router.add(middleware: ClientWatchMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: api.metrics))
-        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: JSONErrorMiddleware(allowed: RouteMethods(table.map { ($0.path, $0.method) })))
         if let token { router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8))) }
-        router.get("/healthz") { request, _ in try await api.health(request) }
-        router.get("/metrics") { request, _ in try await api.prometheus(request) }
-        router.get("/api/v1/flows") { request, context in try await api.flows(request, channel: context.channel) }
-        router.get("/api/v1/flows/count") { request, _ in try await api.count(request) }
-        router.get("/api/v1/export") { request, context in try await api.export(request, channel: context.channel) }
-        router.get("/api/v1/queries") { request, _ in try await api.savedQueries(request) }
-        router.get("/api/v1/queries/:name/flows") { request, context in
-            try await api.savedQueryFlows(request, name: context.parameters.get("name") ?? "", channel: context.channel)
-        }
-        router.post("/api/v1/ingest") { request, _ in try await api.ingest(request) }
-        router.get("/api/v1/stats") { request, _ in try await api.stats(request) }
-        router.get("/api/v1/lost-events") { request, _ in try await api.lostEvents(request) }
-        router.get("/api/v1/reports/default-deny") { request, _ in try await api.defaultDenyReport(request) }
-        router.get("/api/v1/reports/summary") { request, _ in try await api.summaryReport(request) }
+        for r in table { router.on(RouterPath(r.path), method: r.method, use: r.handler) }
         return router
     }
 }

@@ -35,7 +35,9 @@ extension APIContext {
         do {
             result = try await withCheckedThrowingContinuation { done in inbox.submit(bytes) { done.resume(with: $0) } }
         } catch {
-            throw APIError(.serviceUnavailable, "ingest_unavailable", "the server could not store the body: \(error)")
+            var e = APIError(.serviceUnavailable, "ingest_unavailable", redact("the server could not store the body: \(error)"))
+            e.retryAfter = 5
+            throw e
         }
         let c = result.counts
         let json = JSONWriter.object([

@@ -6,10 +6,13 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: [UInt8]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path != "/healthz" else { return try await next(request, context) }
+        guard request.uri.path != "/healthz", request.uri.path != "/readyz" else { return try await next(request, context) }
         let given = request.headers[.authorization].map { Array($0.utf8) } ?? []
-        let prefix = Array("Bearer ".utf8)
-        let ok = given.count == prefix.count + token.count && Self.constantTimeEqual(given, prefix + token)
+        // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
+        let scheme = Array("bearer ".utf8)
+        let ok = given.count == scheme.count + token.count
+            && zip(given.prefix(scheme.count), scheme).allSatisfy { $0 | 0x20 == $1 }
+            && Self.constantTimeEqual(Array(given.dropFirst(scheme.count)), token)
         guard ok else {
             var response = APIError(.unauthorized, "unauthorized", "this server needs Authorization: Bearer <token>").response()
             response.headers[.wwwAuthenticate] = "Bearer"

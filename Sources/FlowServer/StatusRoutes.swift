@@ -1,3 +1,4 @@
+import FlowModel
 import FlowQuery
 import FlowStore
 import Hummingbird
@@ -5,9 +6,24 @@ import NIOCore
 
 /// `GET /healthz`, `/api/v1/stats`, `/metrics`, `/api/v1/queries`.
 extension APIContext {
+    /// Liveness: the process answers. Says how ingest is doing, but stays 200 (restarting the
+    /// process would not free a full disk).
     func health(_ request: Request) async throws -> Response {
         _ = try QueryParameters(request.uri.query, allowed: [])
-        return .json("{\"status\":\"ok\"}")
+        return .json("{\"status\":\"ok\",\"ingest\":\(ingestJSON())}")
+    }
+
+    /// Readiness: 503 while ingest is failing (pushed bodies would be refused).
+    func ready(_ request: Request) async throws -> Response {
+        _ = try QueryParameters(request.uri.query, allowed: [])
+        let failing = ingestHealth?.failure != nil
+        return .json("{\"status\":\(failing ? "\"not_ready\"" : "\"ready\""),\"ingest\":\(ingestJSON())}",
+                     status: failing ? .serviceUnavailable : .ok)
+    }
+
+    private func ingestJSON() -> String {
+        guard let f = ingestHealth?.failure else { return "{\"status\":\"ok\"}" }
+        return "{\"status\":\"failing\",\"reason\":\(JSONWriter.quote(f.reason)),\"since\":\(JSONWriter.quote(FlowTime.format(f.since)))}"
     }
 
     func stats(_ request: Request) async throws -> Response {

@@ -76,6 +76,13 @@ public final class DictionaryCache {
         return fresh
     }
 
+    /// Forgets everything and loads the table again (after a failed transaction: ids given
+    /// out in it name rows that do not exist).
+    public func reload(_ db: SQLiteConnection) throws {
+        clear()
+        try load(db)
+    }
+
     /// Forgets everything (after a failed transaction) so the next load starts clean.
     func clear() {
         byHash = [:]; collided = [:]; slots = [(0, 0, 0)]; arena.removeAll(); fresh = []; nextID = 1

@@ -16,7 +16,15 @@ public final class FlowStore {
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         writerLock = readOnly ? nil : try WriterLock(databasePath: path)
-        db = try SQLiteConnection(path: path, readOnly: readOnly, create: !readOnly)
+        var connection = try SQLiteConnection(path: path, readOnly: readOnly, create: !readOnly)
+        if readOnly, (try? connection.scalar("SELECT count(*) FROM sqlite_master")) == nil,
+           let immutable = try? SQLiteConnection(immutablePath: path),
+           (try? immutable.scalar("SELECT count(*) FROM sqlite_master")) != nil {
+            // A WAL database on a read-only filesystem (a mounted backup, a read-only volume):
+            // readers cannot create its -shm file. Opened immutable, it reads as it is.
+            connection = immutable
+        }
+        db = connection
         do {
             // Reading the header fails here for a file that is not a SQLite database.
             _ = try db.scalar("SELECT count(*) FROM sqlite_master")

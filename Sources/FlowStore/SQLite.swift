@@ -49,6 +49,35 @@ public final class SQLiteConnection {
         sqlite3_busy_timeout(db, 10_000)
     }
 
+    /// Opens a database that nothing will change while it is open, such as one on a read-only
+    /// filesystem (`immutable=1`: no locks, no -shm file, the WAL is not read).
+    public convenience init(immutablePath path: String) throws {
+        var escaped = ""
+        for c in path.unicodeScalars {
+            switch c {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3F"
+            case "#": escaped += "%23"
+            default: escaped.unicodeScalars.append(c)
+            }
+        }
+        try self.init(uri: "file:" + escaped + "?immutable=1", displayPath: path)
+    }
+
+    private init(uri: String, displayPath: String) throws {
+        _ = Self.configured
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let db else {
+            let msg = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw StoreError("cannot open database \(displayPath): \(msg)", code: rc)
+        }
+        handle = db
+        path = displayPath
+        sqlite3_extended_result_codes(db, 1)
+    }
+
     deinit { sqlite3_close_v2(handle) }
 
     /// Monotonic seconds after which running statements are interrupted (nil: never).

@@ -16,7 +16,13 @@ final class WriterLock {
     /// Nil when the lock file cannot be created (a read-only folder): opening the database
     /// for writing then fails anyway, with SQLite's clearer reason.
     init?(databasePath: String) throws {
-        let path = databasePath + "-lock"
+        // The resolved path: a symlink to the database (or a path through one) takes the same lock.
+        var resolved = databasePath
+        if let r = realpath(databasePath, nil) {
+            resolved = String(cString: r)
+            free(r)
+        }
+        let path = resolved + "-lock"
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return nil }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {

@@ -18,10 +18,19 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOption
     @Option(help: "Address and port to listen on.") var listen = "127.0.0.1:4290"
     @Option(help: "Follow this file into the store while serving (repeatable).") var follow: [String] = []
-    @Option(help: "Require Authorization: Bearer TOKEN on every route but /healthz.") var token: String?
+    @Option(help: "Require Authorization: Bearer TOKEN on every route but /healthz and /readyz (visible in ps: prefer --token-file or $FLOWTRAIL_TOKEN).")
+    var token: String?
+    @Option(help: "Read the token from this file (its first line).") var tokenFile: String?
     @Option(help: "Drop partitions older than this (e.g. 7d).") var retention: String?
     @Option(help: "Stop a query after this long with 503 (e.g. 10s, 500ms).") var queryTimeout = "10s"
-    @Option(help: "Largest POST /api/v1/ingest body, in MiB.") var bodyLimitMib = 64
+    @Option(help: "Largest POST /api/v1/ingest body (also once decompressed), in MiB.") var bodyLimitMib = 64
+    @Option(help: "Most open connections; more are closed at once (kept below the descriptor limit).")
+    var maxConnections = ServerLimits().maxConnections
+    @Option(help: "Close a connection that sends no whole request for this long (slow headers, idle keep-alive).")
+    var idleTimeout = "30s"
+    @Option(help: "Cut off a client that stops reading a response for this long.") var writeTimeout = "30s"
+    @Option(help: "Largest request line and headers, in KiB; longer is answered 414.") var maxHeaderKib = 64
+    @Option(help: "Answer 503 (Retry-After) after waiting this long for a free reader.") var readerWait = "5s"
 
     func run() async throws {
         var options = ServerOptions()
@@ -32,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         options.port = port
         options.follow = follow
-        options.token = token
+        options.token = try resolvedToken()
         if let retention {
             guard let r = DurationText.parse(retention), r > 0 else { throw ValidationError("--retention: \"\(retention)\" is not a duration such as 7d") }
             options.retention = r
@@ -41,11 +50,43 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--query-timeout: \"\(queryTimeout)\" is not a duration such as 10s")
         }
         options.queryTimeout = Double(timeout) / 1e9
+        guard (1...4096).contains(bodyLimitMib) else { throw ValidationError("--body-limit-mib: expected 1 to 4096") }
         options.bodyLimit = bodyLimitMib << 20
+        func seconds(_ text: String, _ flag: String) throws -> Double {
+            guard let d = DurationText.parse(text), d > 0 else { throw ValidationError("--\(flag): \"\(text)\" is not a duration such as 30s") }
+            return Double(d) / 1e9
+        }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections: expected at least 1") }
+        guard (1...16384).contains(maxHeaderKib) else { throw ValidationError("--max-header-kib: expected 1 to 16384") }
+        options.limits.maxConnections = maxConnections
+        options.limits.idleTimeout = try seconds(idleTimeout, "idle-timeout")
+        options.limits.writeTimeout = try seconds(writeTimeout, "write-timeout")
+        options.limits.readerWait = try seconds(readerWait, "reader-wait")
+        options.limits.maxHeaderBytes = maxHeaderKib << 10
         do {
             try await FlowServer.run(options)
         } catch {
             fail("\(error)")
         }
+    }
+
+    /// The token from --token, --token-file or $FLOWTRAIL_TOKEN (in that order). An empty one
+    /// is refused: it would lock every client out without saying why.
+    func resolvedToken() throws -> String? {
+        var value = token
+        var source = "--token"
+        if value == nil, let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw ValidationError("--token-file: cannot read \(tokenFile)")
+            }
+            value = String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "").trimmingCharacters(in: .whitespaces)
+            source = "--token-file"
+        }
+        if value == nil, let env = ProcessInfo.processInfo.environment["FLOWTRAIL_TOKEN"] {
+            value = env
+            source = "$FLOWTRAIL_TOKEN"
+        }
+        if let value, value.isEmpty { throw ValidationError("\(source) is empty: give a token, or none to serve without one") }
+        return value
     }
 }
