@@ -34,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // A C interface to RE2 (libre2-dev), for CEL's matches().
+        .target(name: "CRE2", linkerSettings: [.linkedLibrary("re2")]),
 
         // Flow model: field catalog, proto schema, byte-level decoder, canonical JSON.
         .target(name: "FlowModel", swiftSettings: optimised),
@@ -48,7 +50,7 @@ let package = Package(
         ),
         // Query language: parser, checker, SQL compiler, reference interpreter, engine.
         .target(
-            name: "FlowQuery", dependencies: ["FlowModel", "FlowStore", "CSQLite"],
+            name: "FlowQuery", dependencies: ["FlowModel", "FlowStore", "CSQLite", "CRE2"],
             swiftSettings: optimised, plugins: ["EmbedMigrations"]
         ),
         // Ingest: sources (file, .gz, stdin, followed file), batching, exactly-once positions.

@@ -284,8 +284,8 @@ public struct Checker {
             let s = try check(t), a = try check(args[0])
             guard s.type == .string else { throw QueryError("\(name) works on strings, not \(s.type)", column: column) }
             guard a.type == .string else { throw QueryError("\(name) needs a string argument, found \(a.type)", column: args[0].column) }
-            if name == "matches", case .constant(.string(let pattern), _) = a, let problem = PosixRegex.problem(pattern) {
-                throw QueryError("\(problem): \"\(pattern)\"", column: args[0].column)
+            if name == "matches", case .constant(.string(let pattern), _) = a, let problem = RE2Regex.problem(pattern) {
+                throw QueryError("invalid regular expression (RE2): \(problem): \"\(pattern)\"", column: args[0].column)
             }
             return .stringTest(name, s, a)
         case ("exists", let t?), ("all", let t?), ("exists_one", let t?):

@@ -173,7 +173,7 @@ public struct Interpreter {
             case "startsWith": return .bool(Array(text.unicodeScalars).starts(with: Array(arg.unicodeScalars)))
             case "endsWith": return .bool(Array(text.unicodeScalars).reversed().starts(with: Array(arg.unicodeScalars).reversed()))
             case "contains": return .bool(arg.isEmpty || text.contains(arg))
-            default: return .bool(PosixRegex.matches(arg, text))
+            default: return .bool(RE2Regex.matches(arg, text))
             }
         case .size(let e):
             switch try eval(e, flow) {

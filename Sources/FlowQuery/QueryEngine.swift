@@ -251,7 +251,7 @@ public final class QueryEngine {
                 sqlite3_result_int(ctx, 0)
                 return
             }
-            sqlite3_result_int(ctx, PosixRegex.matches(String(cString: p), String(cString: t)) ? 1 : 0)
+            sqlite3_result_int(ctx, RE2Regex.matches(String(cString: p), String(cString: t)) ? 1 : 0)
         }, nil, nil, nil)
         rc |= sqlite3_create_function_v2(db, "ft_json", 3, flags, context, { ctx, _, args in
             // json_extract(value, path) of an immutable dictionary entry, memoised by (id, path):
