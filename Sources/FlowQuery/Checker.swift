@@ -78,7 +78,7 @@ public struct Checker {
     mutating func check(_ e: Expr) throws -> Typed {
         depth += 1
         defer { depth -= 1 }
-        guard depth <= QueryLimits.maxDepth else { throw QueryError("expression nested too deeply", column: e.column) }
+        guard depth <= QueryLimits.maxDepth else { throw QueryError("expression nested deeper than \(QueryLimits.maxDepth) levels (the limit)", column: e.column) }
         switch e {
         case .boolLiteral(let b, _): return .constant(.bool(b), .bool)
         case .intLiteral(let v, _): return .constant(.int(v), .int)

@@ -52,14 +52,16 @@ struct Parser {
     private mutating func nested<T>(_ body: (inout Parser) throws -> T) throws -> T {
         depth += 1
         defer { depth -= 1 }
-        guard depth <= QueryLimits.maxDepth else { throw QueryError("expression nested too deeply", column: peek.column) }
+        guard depth <= QueryLimits.maxDepth else { throw QueryError("expression nested deeper than \(QueryLimits.maxDepth) levels (the limit)", column: peek.column) }
         return try body(&self)
     }
 
+    /// Depth counts once per level a reader sees: a parenthesis or `!` (in `unary`), a `? :`
+    /// inside another (here), so `((…))` 100 deep is 100 levels, as documented.
     private mutating func conditional() throws -> Expr {
-        try nested { p in
-            let cond = try p.or()
-            guard p.isSymbol("?") else { return cond }
+        let cond = try or()
+        guard isSymbol("?") else { return cond }
+        return try nested { p in
             let column = p.advance().column
             let a = try p.conditional()
             try p.expect(":")
