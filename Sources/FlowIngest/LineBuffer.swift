@@ -94,8 +94,8 @@ final class LineBuffer {
         let p = nl.assumingMemoryBound(to: UInt8.self)
         let line = UnsafeBufferPointer(start: base + start, count: p - (base + start))
         start += line.count + 1
-        lastLineTooLong = dropping
-        if dropping {
+        lastLineTooLong = dropping || line.count > maxLine
+        if lastLineTooLong {
             dropping = false
             return UnsafeBufferPointer(start: p, count: 0)
         }

@@ -56,8 +56,8 @@ struct Parser {
         return try body(&self)
     }
 
-    /// Depth counts once per level a reader sees: a parenthesis or `!` (in `unary`), a `? :`
-    /// inside another (here), so `((…))` 100 deep is 100 levels, as documented.
+    /// Depth counts once per level a reader sees: a parenthesis, a list, a call's arguments, a
+    /// `!` or `-`, a `? :` (here), so `((…))` 100 deep is 100 levels, as documented.
     private mutating func conditional() throws -> Expr {
         let cond = try or()
         guard isSymbol("?") else { return cond }
@@ -112,12 +112,14 @@ struct Parser {
     }
 
     private mutating func unary() throws -> Expr {
-        try nested { p in
-            if p.isSymbol("!") {
+        if isSymbol("!") {
+            return try nested { p in
                 let column = p.advance().column
                 return .unary("!", try p.unary(), column: column)
             }
-            if p.isSymbol("-") {
+        }
+        if isSymbol("-") {
+            return try nested { p in
                 let column = p.advance().column
                 switch p.peek.token {
                 case .int(let v):
@@ -127,8 +129,8 @@ struct Parser {
                     return .unary("-", try p.unary(), column: column)
                 }
             }
-            return try p.member()
         }
+        return try member()
     }
 
     private mutating func member() throws -> Expr {
@@ -153,7 +155,12 @@ struct Parser {
         }
     }
 
+    /// A call's arguments: one level deeper.
     private mutating func arguments() throws -> [Expr] {
+        try nested { try $0.argumentList() }
+    }
+
+    private mutating func argumentList() throws -> [Expr] {
         try expect("(")
         var args: [Expr] = []
         if isSymbol(")") { _ = advance(); return args }
@@ -177,19 +184,23 @@ struct Parser {
             if isSymbol("(") { return .call(name, target: nil, args: try arguments(), column: t.column) }
             return .name([name], column: t.column)
         case .symbol("("):
-            _ = advance()
-            let e = try conditional()
-            try expect(")")
-            return e
+            return try nested { p in
+                _ = p.advance()
+                let e = try p.conditional()
+                try p.expect(")")
+                return e
+            }
         case .symbol("["):
-            _ = advance()
-            var items: [Expr] = []
-            if isSymbol("]") { _ = advance(); return .list(items, column: t.column) }
-            while true {
-                items.append(try conditional())
-                if isSymbol(",") { _ = advance(); continue }
-                try expect("]")
-                return .list(items, column: t.column)
+            return try nested { p in
+                _ = p.advance()
+                var items: [Expr] = []
+                if p.isSymbol("]") { _ = p.advance(); return .list(items, column: t.column) }
+                while true {
+                    items.append(try p.conditional())
+                    if p.isSymbol(",") { _ = p.advance(); continue }
+                    try p.expect("]")
+                    return .list(items, column: t.column)
+                }
             }
         default:
             throw QueryError("unexpected \(describe(t.token))", column: t.column)
