@@ -6,10 +6,11 @@ public enum BodyEncoding: String, Sendable {
     case identity, gzip, deflate
 
     /// The encoding a `Content-Encoding` header names (nil for one this server cannot decode).
-    /// `x-gzip` is gzip (RFC 9110); an absent or empty header is identity.
+    /// `x-gzip` is gzip (RFC 9110); an absent header is identity (an empty one names nothing).
     public init?(header: String?) {
-        switch header?.trimmingSpaces.lowercased() ?? "" {
-        case "", "identity": self = .identity
+        guard let header else { self = .identity; return }
+        switch header.trimmingSpaces.lowercased() {
+        case "identity": self = .identity
         case "gzip", "x-gzip": self = .gzip
         case "deflate": self = .deflate
         default: return nil

@@ -4,16 +4,36 @@ import FlowModel
 /// the connections the default-deny report found. YAML written by hand, deterministically
 /// (strings double-quoted, keys sorted where order is free).
 extension DefaultDenyReport {
+    /// One YAML document, a `kind: List` of CiliumNetworkPolicies (what `kubectl get -o yaml`
+    /// prints and `kubectl apply -f` takes): a single document reads with any YAML parser.
     public func policiesYAML() -> String {
-        var out = "# Suggested by flowtrail from \(totalFlows) flows seen \(FlowTime.format(since)) to \(FlowTime.format(until)).\n"
-        out += "# Each policy allows what its workload was seen doing that default-deny would block.\n"
+        var list = "# Suggested by flowtrail from \(totalFlows) flows seen \(FlowTime.format(since)) to \(FlowTime.format(until)).\n"
+        list += "# Each policy allows what its workload was seen doing that default-deny would block.\n"
+        list += "apiVersion: v1\nkind: List\nitems:\n"
+        let policies = policyTexts()
+        if policies.isEmpty { return list.replacingOccurrences(of: "items:\n", with: "items: []\n") }
+        for policy in policies {
+            // Each policy becomes one list item: its lines indented under "- ".
+            var first = true
+            for line in policy.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+                if line.hasPrefix("#") { list += "  " + line + "\n"; continue }
+                list += (first ? "- " : "  ") + line + "\n"
+                first = false
+            }
+        }
+        return list
+    }
+
+    /// Each suggested policy as a YAML document of its own.
+    func policyTexts() -> [String] {
+        var texts: [String] = []
         let bySubject = Dictionary(grouping: groups.filter { $0.subject.entity == nil && !$0.subject.namespace.isEmpty }) {
             SubjectKey(namespace: $0.subject.namespace, name: $0.subject.workload.isEmpty ? $0.subject.pod : $0.subject.workload,
                        labels: $0.subject.stableLabels)
         }
         for subject in bySubject.keys.sorted() {
             let gs = bySubject[subject]!
-            out += "---\n"
+            var out = ""
             out += "# \(subject.namespace)/\(subject.name): \(gs.reduce(0) { $0 + $1.flows }) flows\n"
             out += "apiVersion: \"cilium.io/v2\"\nkind: CiliumNetworkPolicy\nmetadata:\n"
             out += "  name: \(Self.yq(Self.dnsName("flowtrail-allow-" + subject.name)))\n"
@@ -49,8 +69,9 @@ extension DefaultDenyReport {
                     out += "    toPorts:\n    - ports:\n      - port: \"53\"\n        protocol: \"ANY\"\n      rules:\n        dns:\n        - matchPattern: \"*\"\n"
                 }
             }
+            texts.append(out)
         }
-        return out
+        return texts
     }
 
     struct SubjectKey: Hashable, Comparable {

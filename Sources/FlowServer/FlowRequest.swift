@@ -27,7 +27,7 @@ struct FlowRequest: Sendable {
         self.filters = filters
         let now = Clock.nowNanos()
         func bound(_ name: String) throws -> Int64? {
-            guard let text = params[name] else { return nil }
+            guard let text = params[name], !text.isEmpty else { return nil }
             guard let t = DurationText.timeBound(text, now: now) else {
                 throw APIError.badParameter(name, "expected an RFC 3339 time or a duration such as 90m or 2d")
             }
