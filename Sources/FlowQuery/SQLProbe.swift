@@ -12,10 +12,14 @@ enum SQLProbe {
     /// The in-memory database: one partition's flow table, the dictionary, and functions with
     /// the engine's names and arities (preparing resolves names; nothing here runs).
     private static let connection = Mutex<SQLiteConnection?>(nil)
+    /// SQL already prepared without a problem: a server sees the same few filters again and
+    /// again, and needs no second look (bounded; cleared when full).
+    private static let accepted = Mutex<Set<String>>([])
 
     /// Nil when SQLite prepares `filter`; otherwise SQLite's reason.
     static func problem(_ filter: SQLFilter) -> String? {
-        connection.withLock { c -> String? in
+        if accepted.withLock({ $0.contains(filter.sql) }) { return nil }
+        let problem = connection.withLock { c -> String? in
             do {
                 if c == nil { c = try makeConnection() }
                 let sql = "SELECT count(*) FROM \"\(FlowStore.flowTable(0))\" AS f WHERE f.time >= ?1 AND f.time < ?2 AND (\(filter.sql))"
@@ -25,6 +29,13 @@ enum SQLProbe {
                 return "\(error)"
             }
         }
+        if problem == nil {
+            accepted.withLock { set in
+                if set.count >= 1024 { set.removeAll() }
+                set.insert(filter.sql)
+            }
+        }
+        return problem
     }
 
     private static func makeConnection() throws -> SQLiteConnection {

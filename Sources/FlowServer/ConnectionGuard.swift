@@ -23,14 +23,55 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     let limits: ServerLimits
     let count: ConnectionCount
+    let health: IngestHealth?
     let watch = ConnectionWatch()
     private var counted = false
     private var writeTimer: Scheduled<Void>?
     private var answeredError = false
+    /// Requests read and not yet answered on this connection.
+    private var inFlight = 0
+    /// Set while a health request is being answered here: its parts are not passed on.
+    private var answering: (ok: Bool, body: String)?
 
-    init(limits: ServerLimits, count: ConnectionCount) {
+    init(limits: ServerLimits, count: ConnectionCount, health: IngestHealth? = nil) {
         self.limits = limits
         self.count = count
+        self.health = health
+    }
+
+    /// `GET /healthz` and `/readyz` are answered here, on the event loop, when nothing else is
+    /// pending on the connection: a probe then never queues behind a thousand busy requests
+    /// (the routes of the same paths answer the other cases).
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch part {
+        case .head(let head):
+            if inFlight == 0, answering == nil, head.method == .get, head.path == "/healthz" || head.path == "/readyz" {
+                answering = head.path == "/healthz" ? HealthAnswer.health(health) : HealthAnswer.ready(health)
+                return
+            }
+            inFlight += 1
+        case .body:
+            if answering != nil { return }
+        case .end:
+            if let answer = answering {
+                answering = nil
+                var fields = HTTPFields()
+                fields[.contentType] = "application/json"
+                let body = answer.body + "\n"
+                fields[.contentLength] = String(body.utf8.count)
+                context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.ok ? .ok : .serviceUnavailable, headerFields: fields))), promise: nil)
+                context.write(wrapOutboundOut(.body(ByteBuffer(string: body))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                return
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { inFlight = max(0, inFlight - 1) }
+        context.write(data, promise: promise)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

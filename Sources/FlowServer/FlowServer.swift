@@ -58,10 +58,13 @@ public enum FlowServer {
         let app = Application(
             router: router,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [ConnectionGuard(limits: limits, count: connections)],
+                additionalChannelHandlers: [ConnectionGuard(limits: limits, count: connections, health: ingest.health)],
                 idleTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9)),
                 httpDecoderConfiguration: decoder)),
-            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "flowtrail"),
+            // A deep accept queue: a burst of connections (a load balancer's, a thousand clients
+            // at once) must not drop SYNs, which the kernel makes clients retry a second later.
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "flowtrail",
+                                 backlog: min(4096, max(256, limits.maxConnections))),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port
                 print("flowtrail: serving \(options.databasePath.split(separator: "/").last ?? "") on http://\(options.host):\(port)")

@@ -1,5 +1,6 @@
 import Foundation
 import FlowIngest
+import FlowModel
 import FlowStore
 import ServiceLifecycle
 import Synchronization
@@ -20,6 +21,24 @@ final class IngestHealth: Sendable {
         }
     }
     func recovered() { state.withLock { $0 = (nil, 0) } }
+}
+
+/// The bodies of `/healthz` (liveness: the process answers; says how ingest does) and
+/// `/readyz` (503 while ingest is failing).
+enum HealthAnswer {
+    static func health(_ h: IngestHealth?) -> (ok: Bool, body: String) {
+        (true, "{\"status\":\"ok\",\"ingest\":\(ingest(h))}")
+    }
+
+    static func ready(_ h: IngestHealth?) -> (ok: Bool, body: String) {
+        let failing = h?.failure != nil
+        return (!failing, "{\"status\":\(failing ? "\"not_ready\"" : "\"ready\""),\"ingest\":\(ingest(h))}")
+    }
+
+    private static func ingest(_ h: IngestHealth?) -> String {
+        guard let f = h?.failure else { return "{\"status\":\"ok\"}" }
+        return "{\"status\":\"failing\",\"reason\":\(JSONWriter.quote(f.reason)),\"since\":\(JSONWriter.quote(FlowTime.format(f.since)))}"
+    }
 }
 
 /// Runs the ingester (followed files and pushed bodies) on its own thread for the life of

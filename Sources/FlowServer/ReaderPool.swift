@@ -1,6 +1,9 @@
 import FlowQuery
 import FlowStore
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One read-only connection with its query engine (and its SQL functions).
 final class Reader: @unchecked Sendable {
@@ -31,8 +34,10 @@ final class Reader: @unchecked Sendable {
 /// loops never block on SQLite.
 actor ReaderPool {
     private var free: [Reader]
-    private var waiting: [(id: Int, resume: CheckedContinuation<Reader?, Never>)] = []
-    private var lastWaiter = 0
+    private var waiting: [(since: ContinuousClock.Instant, resume: CheckedContinuation<Reader?, Never>)] = []
+    /// Whether a task is expiring waiters (one for all of them: a timer per waiting request
+    /// cost more than the requests under load).
+    private var sweeping = false
     let threads: NIOThreadPool
     /// Seconds a query may run before it is interrupted.
     let timeout: Double
@@ -53,18 +58,25 @@ actor ReaderPool {
     /// A free reader, or nil once `wait` seconds pass without one.
     private func acquire() async -> Reader? {
         if let r = free.popLast() { return r }
-        lastWaiter += 1
-        let id = lastWaiter, wait = self.wait
-        Task { [weak self] in
-            try? await Task.sleep(for: .nanoseconds(Int64(wait * 1e9)))
-            await self?.expire(id)
+        if !sweeping {
+            sweeping = true
+            Task { [weak self] in await self?.sweep() }
         }
-        return await withCheckedContinuation { waiting.append((id, $0)) }
+        return await withCheckedContinuation { waiting.append((ContinuousClock.now, $0)) }
     }
 
-    private func expire(_ id: Int) {
-        guard let k = waiting.firstIndex(where: { $0.id == id }) else { return }
-        waiting.remove(at: k).resume.resume(returning: nil)
+    /// Answers nil to the waiters that waited `wait`, ten times a second while any wait.
+    private func sweep() async {
+        let limit = Duration.nanoseconds(Int64(wait * 1e9))
+        while !waiting.isEmpty {
+            try? await Task.sleep(for: .milliseconds(100))
+            let now = ContinuousClock.now
+            // Waiters are in arrival order: the expired ones are a prefix.
+            while let first = waiting.first, now - first.since >= limit {
+                waiting.removeFirst().resume.resume(returning: nil)
+            }
+        }
+        sweeping = false
     }
 
     private func release(_ r: Reader) {
@@ -87,6 +99,7 @@ actor ReaderPool {
         let token = watch?.onGone { reader.store.db.stop() }
         defer { watch?.remove(token) }
         return try await threads.runIfActive {
+            Self.lowerThreadPriority()
             reader.store.db.clearStop()
             try reader.refresh()
             reader.store.db.deadline = Clock.monotonic() + timeout
@@ -101,8 +114,35 @@ actor ReaderPool {
         }
     }
 
+    /// Query threads run at a lower priority (nice 10) than the event loops: when SQL keeps
+    /// every core busy, the loops still accept connections and answer probes at once.
+    nonisolated static func lowerThreadPriority() {
+        guard !niced else { return }
+        niced = true
+        // Linux keeps the nice value per thread; `who` 0 is the calling thread (setpriority(2)).
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+    }
+
     /// A timeout for a message: `250ms`, `10s`.
     nonisolated static func describe(_ seconds: Double) -> String {
         seconds < 1 ? "\(Int((seconds * 1000).rounded()))ms" : "\(Int(seconds.rounded()))s"
     }
+}
+
+/// Whether this thread's priority was lowered (`ReaderPool.lowerThreadPriority`).
+nonisolated(unsafe) private var nicedStorage = ThreadNice()
+
+/// Per-thread flag, through pthread-specific data (a Swift global is shared by all threads).
+private final class ThreadNice {
+    private var key = pthread_key_t()
+    init() { pthread_key_create(&key, nil) }
+    var isSet: Bool {
+        get { pthread_getspecific(key) != nil }
+        set { pthread_setspecific(key, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+    }
+}
+
+private var niced: Bool {
+    get { nicedStorage.isSet }
+    set { nicedStorage.isSet = newValue }
 }

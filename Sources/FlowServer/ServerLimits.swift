@@ -9,7 +9,7 @@ import Darwin
 public struct ServerLimits: Sendable {
     /// Open connections; more are closed as soon as they are accepted. Clamped below the
     /// process's descriptor limit, so the database and followed files always have descriptors.
-    public var maxConnections = 1024
+    public var maxConnections = 4096
     /// Seconds a connection may go without a whole request: slow headers (a request line sent
     /// a byte at a time), or an idle keep-alive connection.
     public var idleTimeout = 30.0

@@ -8,22 +8,19 @@ import NIOCore
 extension APIContext {
     /// Liveness: the process answers. Says how ingest is doing, but stays 200 (restarting the
     /// process would not free a full disk).
+    /// (Plain `GET /healthz` and `/readyz` are answered on the event loop by `ConnectionGuard`,
+    /// ahead of queued work; these routes answer the rest, such as a request with parameters.)
     func health(_ request: Request) async throws -> Response {
         _ = try QueryParameters(request.uri.query, allowed: [])
-        return .json("{\"status\":\"ok\",\"ingest\":\(ingestJSON())}")
+        let (_, body) = HealthAnswer.health(ingestHealth)
+        return .json(body)
     }
 
     /// Readiness: 503 while ingest is failing (pushed bodies would be refused).
     func ready(_ request: Request) async throws -> Response {
         _ = try QueryParameters(request.uri.query, allowed: [])
-        let failing = ingestHealth?.failure != nil
-        return .json("{\"status\":\(failing ? "\"not_ready\"" : "\"ready\""),\"ingest\":\(ingestJSON())}",
-                     status: failing ? .serviceUnavailable : .ok)
-    }
-
-    private func ingestJSON() -> String {
-        guard let f = ingestHealth?.failure else { return "{\"status\":\"ok\"}" }
-        return "{\"status\":\"failing\",\"reason\":\(JSONWriter.quote(f.reason)),\"since\":\(JSONWriter.quote(FlowTime.format(f.since)))}"
+        let (ok, body) = HealthAnswer.ready(ingestHealth)
+        return .json(body, status: ok ? .ok : .serviceUnavailable)
     }
 
     func stats(_ request: Request) async throws -> Response {
