@@ -31,7 +31,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests read and not yet answered on this connection.
     private var inFlight = 0
     /// Set while a health request is being answered here: its parts are not passed on.
-    private var answering: (ok: Bool, body: String)?
+    private var answering: (ok: Bool, body: String, close: Bool)?
 
     init(limits: ServerLimits, count: ConnectionCount, health: IngestHealth? = nil) {
         self.limits = limits
@@ -47,7 +47,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head(let head):
             if inFlight == 0, answering == nil, head.method == .get, head.path == "/healthz" || head.path == "/readyz" {
-                answering = head.path == "/healthz" ? HealthAnswer.health(health) : HealthAnswer.ready(health)
+                let (ok, body) = head.path == "/healthz" ? HealthAnswer.health(health) : HealthAnswer.ready(health)
+                answering = (ok, body, head.headerFields[.connection]?.lowercased() == "close")
                 return
             }
             inFlight += 1
@@ -60,9 +61,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 fields[.contentType] = "application/json"
                 let body = answer.body + "\n"
                 fields[.contentLength] = String(body.utf8.count)
+                if answer.close { fields[.connection] = "close" }
                 context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.ok ? .ok : .serviceUnavailable, headerFields: fields))), promise: nil)
                 context.write(wrapOutboundOut(.body(ByteBuffer(string: body))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+                if answer.close { done.whenComplete { _ in context.close(promise: nil) } }
                 return
             }
         }

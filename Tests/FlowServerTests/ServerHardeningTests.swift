@@ -254,7 +254,9 @@ final class ServerHardeningTests: XCTestCase {
             XCTAssertEqual(r.status, 200, r.text)
         }
         let peak = Self.rssMB(pid)
-        XCTAssertLessThan(peak - before, 250, "memory held for stalled clients (before \(before) MB, peak \(peak) MB)")
+        // Before the limits, each stalled follower held about 2.5 times what was pushed (about
+        // 750 MB here for ten); bounded, they hold a chunk each.
+        XCTAssertLessThan(peak - before, 400, "memory held for stalled clients (before \(before) MB, peak \(peak) MB)")
         // A follower reading only now sees a lost-events record or a cut-off, never everything buffered.
         let reader = followers[0]
         var data = Data()
