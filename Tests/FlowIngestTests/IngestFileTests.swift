@@ -142,22 +142,9 @@ final class DiskFullTests: XCTestCase {
     /// batches, and a later run with room resumes exactly where the last commit ended.
     func testDiskFullStopsCleanlyAndResumesExactlyOnce() throws {
         let s = try Scratch()
-        let mountPoint = s.path("tiny")
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=3M", "tmpfs", mountPoint]
-        mount.standardError = FileHandle.nullDevice
-        try mount.run()
-        mount.waitUntilExit()
-        guard mount.terminationStatus == 0 else { throw XCTSkip("cannot mount a tmpfs here (needs root)") }
-        defer {
-            let umount = Process()
-            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-            umount.arguments = [mountPoint]
-            try? umount.run()
-            umount.waitUntilExit()
-        }
+        let mount: TmpfsMount
+        do { mount = try TmpfsMount(at: s.path("tiny"), size: "3M") } catch { throw XCTSkip("\(error)") }
+        let mountPoint = mount.path
         let lines = generatedLines(20_000, seed: 3)
         let file = s.path("in.jsonl")
         try writeLines(lines, to: file)

@@ -345,25 +345,12 @@ final class ServerHardeningTests: XCTestCase {
 
     // 9. A database on a read-only filesystem is still readable.
     func testAReadOnlyFilesystemDatabaseCanBeQueried() throws {
-        guard getuid() == 0 else { throw XCTSkip("mounting a read-only filesystem needs root") }
         let s = try Scratch()
-        let mountPoint = s.path("ro")
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        func run(_ args: [String]) -> Int32 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: args[0])
-            p.arguments = Array(args.dropFirst())
-            p.standardError = FileHandle.nullDevice
-            try? p.run()
-            p.waitUntilExit()
-            return p.terminationStatus
-        }
-        guard run(["/bin/mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mountPoint]) == 0 else {
-            throw XCTSkip("cannot mount a tmpfs here")
-        }
-        defer { _ = run(["/bin/umount", mountPoint]) }
+        let mount: TmpfsMount
+        do { mount = try TmpfsMount(at: s.path("ro"), size: "64m") } catch { throw XCTSkip("\(error)") }
+        let mountPoint = mount.path
         try FileManager.default.copyItem(atPath: Self.store.db, toPath: mountPoint + "/h.db")
-        XCTAssertEqual(run(["/bin/mount", "-o", "remount,ro", mountPoint]), 0)
+        XCTAssertTrue(mount.remountReadOnly())
         let q = try runFlowtrail(["query", "--db", mountPoint + "/h.db", "--count", "true"])
         XCTAssertEqual(q.status, 0, q.err)
         XCTAssertEqual(q.out, "6000\n")
@@ -373,21 +360,10 @@ final class ServerHardeningTests: XCTestCase {
 /// 8. A storage error does not end ingest for good (issue 10).
 final class ServerStorageRecoveryTests: XCTestCase {
     func testIngestRecoversOnceTheDiskHasRoomAndReadinessSaysSo() throws {
-        guard getuid() == 0 else { throw XCTSkip("mounting a small filesystem needs root") }
         let s = try Scratch()
-        let mountPoint = s.path("small")
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        func run(_ args: [String]) -> Int32 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: args[0])
-            p.arguments = Array(args.dropFirst())
-            p.standardError = FileHandle.nullDevice
-            try? p.run()
-            p.waitUntilExit()
-            return p.terminationStatus
-        }
-        guard run(["/bin/mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", mountPoint]) == 0 else { throw XCTSkip("cannot mount a tmpfs here") }
-        defer { _ = run(["/bin/umount", mountPoint]) }
+        let mount: TmpfsMount
+        do { mount = try TmpfsMount(at: s.path("small"), size: "12m") } catch { throw XCTSkip("\(error)") }
+        let mountPoint = mount.path
         let filler = mountPoint + "/filler"
         try Data(count: 7 << 20).write(to: URL(fileURLWithPath: filler))
         let db = mountPoint + "/flowtrail.db", followed = s.path("events.log")

@@ -140,3 +140,34 @@ public func statsJSON(db: String) throws -> NSDictionary {
     guard r.status == 0 else { throw SupportFailure("stats failed: \(r.err)") }
     return try jsonObject(Substring(r.out))
 }
+
+/// A tmpfs of a given size mounted in a scratch folder (root only), unmounted when released:
+/// a small disk to fill, or a filesystem to remount read-only.
+public final class TmpfsMount {
+    public let path: String
+
+    /// Mounts a tmpfs of `size` (`3M`, `64m`) at `path`; throws `XCTSkip`-worthy `SupportFailure`
+    /// when that is not allowed here.
+    public init(at path: String, size: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        guard Self.run(["/bin/mount", "-t", "tmpfs", "-o", "size=\(size)", "tmpfs", path]) == 0 else {
+            throw SupportFailure("cannot mount a tmpfs here (needs root)")
+        }
+    }
+
+    /// Makes the filesystem read-only.
+    public func remountReadOnly() -> Bool { Self.run(["/bin/mount", "-o", "remount,ro", path]) == 0 }
+
+    deinit { _ = Self.run(["/bin/umount", path]) }
+
+    static func run(_ args: [String]) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: args[0])
+        p.arguments = Array(args.dropFirst())
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+}
