@@ -328,6 +328,26 @@ final class ServerHardeningTests: XCTestCase {
         XCTAssertEqual(trace.header("allow"), "GET")
         XCTAssertTrue(trace.text.contains("method_not_allowed"))
         XCTAssertEqual(try server.client().request("DELETE", "/api/v1/ingest").header("allow"), "POST")
+        // Malformed requests get a JSON body too, never an empty one.
+        for raw in ["GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET /api/v1/flows HTTP/1.1\r\nNoColon\r\n\r\n",
+                    "GET /api/v1/flows HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+                    "POST /api/v1/ingest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"] {
+            let fd = Self.connect(server.port)
+            Self.send(fd, raw)
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var all = Data()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                all.append(contentsOf: buffer[0..<n])
+            }
+            close(fd)
+            let response = try HTTPClient.parse(all)
+            XCTAssertEqual(response.status, 400, raw)
+            XCTAssertTrue(response.text.hasPrefix("{\"error\":"), "\(raw.debugDescription): \(response.text)")
+        }
         XCTAssertEqual(server.stop(), 0)
         // Tokens: empty refused; from a file or the environment, never needed on the command line.
         let empty = try runFlowtrail(["serve", "--db", db, "--listen", "127.0.0.1:0", "--token", ""])
