@@ -23,8 +23,8 @@ public indirect enum Typed: Sendable {
     case compare(String, Typed, Typed)
     case inList(Typed, Typed)
     case has(FieldPath)
-    case stringTest(String, Typed, Typed)
-    case size(Typed)
+    /// A function of `FunctionLibrary`, with its overload and arguments (a method's receiver first).
+    case call(Overload, [Typed])
     case comprehension(String, variable: String, list: Typed, predicate: Typed)
     case conditional(Typed, Typed, Typed)
     /// `+` or `-` on numbers, times and durations.
@@ -36,7 +36,7 @@ public indirect enum Typed: Sendable {
         case .field(let p): p.type
         case .negate(let e): e.type
         case .conditional(_, let a, _): a.type
-        case .size: .int
+        case .call(let o, _): o.result
         default: .bool
         }
     }
@@ -75,7 +75,13 @@ public struct Checker {
 
     static let enumsByName: [String: EnumDef] = Dictionary(uniqueKeysWithValues: FlowEnums.all.map { ($0.name, $0) })
 
+    /// Checks `e`, then folds it when it depends on no flow (`ConstantFolding`): constant parts
+    /// (`[] == []`, `[1, 2].exists(x, x > 1)`) never reach SQL, and answer as CEL does.
     mutating func check(_ e: Expr) throws -> Typed {
+        ConstantFolding.fold(try checkNode(e))
+    }
+
+    private mutating func checkNode(_ e: Expr) throws -> Typed {
         depth += 1
         defer { depth -= 1 }
         guard depth <= QueryLimits.maxDepth else { throw QueryError("expression nested deeper than \(QueryLimits.maxDepth) levels (the limit)", column: e.column) }
@@ -86,11 +92,13 @@ public struct Checker {
             // CEL's uint is 64-bit: held as the int64 with the same bits (see comparesUnsigned).
             return .constant(.int(Int64(bitPattern: v)), .uint)
         case .stringLiteral(let s, _): return .constant(.string(s), .string)
-        case .list(let items, let c):
+        case .list(let items, _):
             let typed = try items.map { try check($0) }
-            let element = typed.first?.type ?? .int
-            for t in typed where !compatible(t.type, element) {
-                throw QueryError("list elements must have one type (\(element) and \(t.type))", column: c)
+            // One element type when they agree (ints and uints count as one); otherwise, or for
+            // an empty list, CEL's dyn.
+            var element: QueryType = typed.first?.type ?? .dyn
+            for t in typed.dropFirst() where t.type != element {
+                element = element.isNumeric && t.type.isNumeric && element != .dyn ? element : .dyn
             }
             return .list(typed, .list(element))
         case .name(let parts, let c):
@@ -117,7 +125,9 @@ public struct Checker {
     }
 
     private func compatible(_ a: QueryType, _ b: QueryType) -> Bool {
-        a == b || (a.isNumeric && b.isNumeric)
+        if a == b || a == .dyn || b == .dyn || (a.isNumeric && b.isNumeric) { return true }
+        if case .list(let x) = a, case .list(let y) = b { return compatible(x, y) }
+        return false
     }
 
     private mutating func name(_ parts0: [String], column: Int) throws -> Typed {
@@ -188,15 +198,20 @@ public struct Checker {
             case (.duration, .duration): result = .duration
             case (.int, .int): result = .int
             case (.uint, .uint): result = .uint
+            case (.string, .string) where op == "+": result = .string  // CEL's string concatenation
             default: throw QueryError("cannot apply \(op) to \(tl.type) and \(tr.type)", column: column)
             }
             return .arithmetic(op, tl, tr, result)
         case "in":
             let tl = try check(l), tr = try check(r)
             guard case .list(let element) = tr.type else { throw QueryError("in needs a list on its right, found \(tr.type)", column: r.column) }
-            // An enum looked for among names: `verdict in ["DROPPED", "AUDIT"]`.
-            if case .enumeration = tl.type, case .list(let items, _) = tr, element == .string {
-                return .inList(tl, .list(try items.map { try coerce($0, to: tl.type, column: r.column) }, .list(tl.type)))
+            // An enum looked for among names, numbers or constants: `verdict in ["DROPPED", 4]`.
+            if case .enumeration = tl.type, case .list(let items, _) = tr {
+                let coerced = try items.map { try coerce($0, to: tl.type, column: r.column) }
+                for item in coerced where !compatible(item.type, tl.type) {
+                    throw QueryError("cannot look for a \(tl.type) among \(item.type) values", column: r.column)
+                }
+                return ConstantFolding.fold(.inList(tl, .list(coerced, .list(tl.type))))
             }
             let left = try coerce(tl, to: element, column: l.column)
             guard compatible(left.type, element) else {
@@ -216,7 +231,10 @@ public struct Checker {
             }
             if case .message = tl.type { throw QueryError("cannot compare messages; compare one of their fields", column: l.column) }
             if case .list = tl.type, op != "==" && op != "!=" { throw QueryError("lists only compare with == and !=", column: column) }
-            if tl.type == .bool && !["==", "!="].contains(op) { throw QueryError("bools only compare with == and !=", column: column) }
+            if [QueryType.ip, .cidr].contains(tl.type), op != "==" && op != "!=" {
+                throw QueryError("\(tl.type) values only compare with == and !=", column: column)
+            }
+            // Bools order as CEL orders them: false < true.
             return .compare(op, tl, tr)
         }
     }
@@ -243,10 +261,6 @@ public struct Checker {
         func argc(_ n: Int) throws {
             guard args.count == n else { throw QueryError("\(name) takes \(n) argument\(n == 1 ? "" : "s"), found \(args.count)", column: column) }
         }
-        func constantString(_ e: Expr) throws -> String {
-            guard case .stringLiteral(let s, _) = e else { throw QueryError("\(name) needs a string literal", column: e.column) }
-            return s
-        }
         switch (name, target) {
         case ("has", nil):
             try argc(1)
@@ -258,36 +272,6 @@ public struct Checker {
                 throw QueryError("unknown field \"\(text)\"", column: c, suggestion: FieldCatalog.suggestion(for: text).map { "\"\($0)\"" })
             }
             return .has(field)
-        case ("uint", nil), ("int", nil):
-            try argc(1)
-            let t = try check(args[0])
-            guard t.type.isNumeric else { throw QueryError("\(name)() needs a number, found \(t.type)", column: column) }
-            return name == "uint" ? (t.isConstant ? .constant(t.constantValue!, .uint) : t) : t
-        case ("timestamp", nil):
-            try argc(1)
-            let s = try constantString(args[0])
-            guard let t = FlowTime.parse(s) else { throw QueryError("timestamp(\"\(s)\") is not an RFC 3339 time", column: args[0].column) }
-            return .constant(.int(t), .timestamp)
-        case ("duration", nil):
-            try argc(1)
-            let s = try constantString(args[0])
-            guard let d = DurationText.parse(s) else { throw QueryError("duration(\"\(s)\") is not a duration such as 5m or 1h30m", column: args[0].column) }
-            return .constant(.int(d), .duration)
-        case ("size", nil):
-            try argc(1)
-            return try size(check(args[0]), column: column)
-        case ("size", let t?):
-            try argc(0)
-            return try size(check(t), column: column)
-        case ("startsWith", let t?), ("endsWith", let t?), ("contains", let t?), ("matches", let t?):
-            try argc(1)
-            let s = try check(t), a = try check(args[0])
-            guard s.type == .string else { throw QueryError("\(name) works on strings, not \(s.type)", column: column) }
-            guard a.type == .string else { throw QueryError("\(name) needs a string argument, found \(a.type)", column: args[0].column) }
-            if name == "matches", case .constant(.string(let pattern), _) = a, let problem = RE2Regex.problem(pattern) {
-                throw QueryError("invalid regular expression (RE2): \(problem): \"\(pattern)\"", column: args[0].column)
-            }
-            return .stringTest(name, s, a)
         case ("exists", let t?), ("all", let t?), ("exists_one", let t?):
             try argc(2)
             let list = try check(t)
@@ -302,14 +286,46 @@ public struct Checker {
             guard predicate.type == .bool else { throw QueryError("the predicate of \(name) must be a bool", column: args[1].column) }
             return .comprehension(name, variable: v[0], list: list, predicate: predicate)
         default:
-            throw QueryError("unknown function \(target == nil ? name : "." + name)()", column: column)
+            return try function(name, target: target, args: args, column: column)
         }
     }
 
-    private func size(_ t: Typed, column: Int) throws -> Typed {
-        switch t.type {
-        case .list, .string: return .size(t)
-        default: throw QueryError("size() works on lists and strings, not \(t.type)", column: column)
+    /// A call of a declared function: its overload is the one whose parameter types the
+    /// arguments have (`FunctionLibrary`); constant arguments are validated now.
+    private mutating func function(_ name: String, target: Expr?, args: [Expr], column: Int) throws -> Typed {
+        guard let declaration = FunctionLibrary.declaration(name, method: target != nil) else {
+            let other = FunctionLibrary.declaration(name, method: target == nil) != nil
+            let hint = other ? (target == nil ? "; call it as a method: x.\(name)(…)" : "; call it as \(name)(x)") : ""
+            throw QueryError("unknown function \(target == nil ? name : "." + name)()\(hint)", column: column)
+        }
+        let expressions = (target.map { [$0] } ?? []) + args
+        let typed = try expressions.map { try check($0) }
+        guard let overload = declaration.overloads.first(where: { o in
+            o.parameters.count == typed.count && zip(o.parameters, typed).allSatisfy { Self.accepts($0, $1.type) }
+        }) else {
+            let counts = Set(declaration.overloads.map { $0.parameters.count - (target == nil ? 0 : 1) })
+            if !counts.contains(args.count) {
+                let n = counts.sorted().map(String.init).joined(separator: " or ")
+                throw QueryError("\(name) takes \(n) argument\(n == "1" ? "" : "s"), found \(args.count)", column: column)
+            }
+            let found = typed.map(\.type.description).joined(separator: ", ")
+            let wanted = declaration.overloads.map { "(" + $0.parameters.map(\.description).joined(separator: ", ") + ")" }
+                .joined(separator: " or ")
+            throw QueryError("\(name) takes \(wanted), found (\(found))", column: column)
+        }
+        if let problem = overload.validate?(typed.map(\.constantValue)) {
+            throw QueryError(problem.reason, column: expressions[problem.argument].column)
+        }
+        return .call(overload, typed)
+    }
+
+    /// Whether an argument of type `actual` fits a parameter of type `parameter`.
+    static func accepts(_ parameter: QueryType, _ actual: QueryType) -> Bool {
+        switch (parameter, actual) {
+        case (.dyn, _), (_, .dyn): return true
+        case (.enumeration("*"), .enumeration): return true
+        case (.list(let p), .list(let a)): return accepts(p, a)
+        default: return parameter == actual
         }
     }
 }

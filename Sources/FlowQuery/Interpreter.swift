@@ -130,7 +130,10 @@ public struct Interpreter {
             case .int(let v): return .int(v)
             case .string(let s): return .string(s)
             }
-        case .list: throw QueryError("a list literal is only allowed after in", column: 1)
+        case .list(let items, let type):
+            var element: QueryType = .dyn
+            if case .list(let e) = type { element = e }
+            return .list(try items.map { Self.json(try eval($0, flow)) }, element: element)
         case .field(let path):
             return Self.read(flow, path.defs, path.leaf.kind)
         case .element(let variable, let subpath, _):
@@ -149,38 +152,29 @@ public struct Interpreter {
             case (.int(let l), .int(let r)):
                 if Typed.comparesUnsigned(op, a, b) { return .bool(Self.compare(op, l ^ .min, r ^ .min)) }
                 return .bool(Self.compare(op, l, r))
-            case (.bool(let l), .bool(let r)): return .bool(op == "==" ? l == r : l != r)
+            // CEL orders bools: false < true.
+            case (.bool(let l), .bool(let r)): return .bool(Self.compare(op, l ? 1 : 0, r ? 1 : 0))
+            case (.list(let l, _), .list(let r, _)):
+                let equal = l.count == r.count && zip(l, r).allSatisfy(Self.same)
+                return .bool(op == "==" ? equal : !equal)
             case (.string(let l), .string(let r)):
                 // SQLite compares text by bytes (BINARY collation); so does CEL for UTF-8.
                 let lb = Array(l.utf8), rb = Array(r.utf8)
                 let c = lb.lexicographicallyPrecedes(rb) ? -1 : (lb == rb ? 0 : 1)
                 return .bool(Self.compare(op, Int64(c), 0))
-            default: throw QueryError("cannot compare", column: 1)
+            default:
+                // Values of different kinds in a list(dyn) are never equal (CEL's heterogeneous equality).
+                guard op == "==" || op == "!=" else { throw QueryError("cannot compare", column: 1) }
+                return .bool(op != "==")
             }
         case .inList(let needle, let list):
-            let n = try eval(needle, flow)
-            if case .list(let items, _) = list {
-                for item in items where try eval(item, flow) == n { return .bool(true) }
-                return .bool(false)
-            }
-            guard case .list(let elements, let type) = try eval(list, flow) else { return .bool(false) }
-            return .bool(elements.contains { Self.scalar($0, Self.kind(of: type)) == n })
+            let n = Self.json(try eval(needle, flow))
+            guard case .list(let elements, _) = try eval(list, flow) else { return .bool(false) }
+            return .bool(elements.contains { Self.same($0, n) })
         case .has(let path):
             return .bool(Self.has(flow, path))
-        case .stringTest(let name, let s, let a):
-            guard case .string(let text) = try eval(s, flow), case .string(let arg) = try eval(a, flow) else { return .bool(false) }
-            switch name {
-            case "startsWith": return .bool(Array(text.unicodeScalars).starts(with: Array(arg.unicodeScalars)))
-            case "endsWith": return .bool(Array(text.unicodeScalars).reversed().starts(with: Array(arg.unicodeScalars).reversed()))
-            case "contains": return .bool(arg.isEmpty || text.contains(arg))
-            default: return .bool(RE2Regex.matches(arg, text))
-            }
-        case .size(let e):
-            switch try eval(e, flow) {
-            case .list(let items, _): return .int(Int64(items.count))
-            case .string(let s): return .int(Int64(s.unicodeScalars.count))
-            default: return .int(0)
-            }
+        case .call(let overload, let args):
+            return try overload.eval(args.map { try eval($0, flow) })
         case .comprehension(let kind, let variable, let list, let predicate):
             guard case .list(let items, _) = try eval(list, flow) else { return .bool(false) }
             var hits = 0
@@ -196,6 +190,8 @@ public struct Interpreter {
             }
         case .conditional(let c, let a, let b):
             return try bool(c, flow) ? eval(a, flow) : eval(b, flow)
+        case .arithmetic(_, let a, let b, .string):
+            return .string(try eval(a, flow).text() + eval(b, flow).text())
         case .arithmetic(let op, let a, let b, _):
             let x = try int(a, flow), y = try int(b, flow)
             let (r, overflow) = op == "+" ? x.addingReportingOverflow(y) : x.subtractingReportingOverflow(y)
@@ -211,11 +207,32 @@ public struct Interpreter {
 
     static func kind(of type: QueryType) -> FieldKind {
         switch type {
-        case .string: .string
+        case .string, .ip, .cidr: .string
         case .bool: .bool
         case .uint: .uint64
         case .list(let t): .repeated(kind(of: t))
+        case .dyn: .any
         default: .int64
+        }
+    }
+
+    /// A value as a JSON element of a list (the form lists are held in).
+    static func json(_ v: Value) -> JSONValue {
+        switch v {
+        case .bool(let b): .bool(b)
+        case .int(let n): .number(Double(n), raw: String(n))
+        case .string(let s): .string(s)
+        case .list(let items, _): .array(items)
+        case .message(let m): m ?? .null
+        }
+    }
+
+    /// CEL equality of two list elements: numbers by value (1 and 1.0 alike), the rest as JSON.
+    static func same(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.number(let x, let rx), .number(let y, let ry)): return rx == ry || x == y
+        case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy(same)
+        default: return a == b
         }
     }
 
@@ -279,7 +296,17 @@ public struct Interpreter {
         case .repeated(let element):
             if case .array(let items) = node { return .list(items, element: QueryType.of(element)) }
             return .list([], element: QueryType.of(element))
-        case .message, .any:
+        case .any:
+            // A list(dyn) element: its own JSON kind says what it is.
+            switch node {
+            case .bool(let b): return .bool(b)
+            case .string(let s): return .string(s)
+            case .number(_, let raw): return .int(Int64(raw) ?? UInt64(raw).map { Int64(bitPattern: $0) } ?? 0)
+            case .array(let items): return .list(items, element: .dyn)
+            case .null: return .message(nil)
+            case .object: return .message(node)
+            }
+        case .message:
             if case .null = node { return .message(nil) }
             return .message(node)
         }

@@ -283,6 +283,51 @@ public final class QueryEngine {
             }
             sqlite3_result_int64(ctx, v)
         }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_duration", 1, flags, nil, { ctx, _, args in
+            guard let t = sqlite3_value_text(args![0]), let d = DurationText.parse(String(cString: t)) else {
+                sqlite3_result_null(ctx)
+                return
+            }
+            sqlite3_result_int64(ctx, d)
+        }, nil, nil, nil)
+        // NetworkFunctions: canonical text of an address or a CIDR (NULL when it is none, so a
+        // comparison with it is no match, as CEL's error is).
+        rc |= sqlite3_create_function_v2(db, "ft_ip", 1, flags, nil, { ctx, _, args in
+            QueryEngine.resultText(ctx, QueryEngine.text(args![0]).flatMap(IPAddress.init)?.text)
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_cidr", 1, flags, nil, { ctx, _, args in
+            QueryEngine.resultText(ctx, QueryEngine.text(args![0]).flatMap(CIDR.init)?.text)
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_is_ip", 1, flags, nil, { ctx, _, args in
+            sqlite3_result_int(ctx, QueryEngine.text(args![0]).flatMap(IPAddress.init) == nil ? 0 : 1)
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_is_cidr", 1, flags, nil, { ctx, _, args in
+            sqlite3_result_int(ctx, QueryEngine.text(args![0]).flatMap(CIDR.init) == nil ? 0 : 1)
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_cidr_contains", 2, flags, nil, { ctx, _, args in
+            guard let c = QueryEngine.text(args![0]).flatMap(CIDR.init), let ip = QueryEngine.text(args![1]).flatMap(IPAddress.init) else {
+                sqlite3_result_null(ctx)
+                return
+            }
+            sqlite3_result_int(ctx, c.contains(ip) ? 1 : 0)
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_ip_family", 1, flags, nil, { ctx, _, args in
+            guard let ip = QueryEngine.text(args![0]).flatMap(IPAddress.init) else {
+                sqlite3_result_null(ctx)
+                return
+            }
+            sqlite3_result_int(ctx, ip.bytes.count == 4 ? 4 : 6)
+        }, nil, nil, nil)
         guard rc == SQLITE_OK else { throw StoreError("cannot register query functions") }
+    }
+
+    static func text(_ v: OpaquePointer?) -> String? {
+        guard let v, sqlite3_value_type(v) == SQLITE_TEXT, let t = sqlite3_value_text(v) else { return nil }
+        return String(cString: t)
+    }
+
+    static func resultText(_ ctx: OpaquePointer?, _ s: String?) {
+        guard let s else { return sqlite3_result_null(ctx) }
+        sqlite3_result_text(ctx, s, -1, sqliteTransientDestructor)
     }
 }

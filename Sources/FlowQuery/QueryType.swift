@@ -6,6 +6,11 @@ public indirect enum QueryType: Equatable, CustomStringConvertible, Sendable {
     case enumeration(String)
     case message(String)
     case list(QueryType)
+    /// CEL's dyn: the element type of an empty list, or of a list whose elements differ
+    /// (`[1, 'dos']`); it compares with anything.
+    case dyn
+    /// Kubernetes CEL's `net.IP` and `net.CIDR` (NetworkFunctions), held as canonical text.
+    case ip, cidr
 
     /// Integers of any flavour compare with each other (enums are integers in CEL).
     var isNumeric: Bool {
@@ -26,6 +31,9 @@ public indirect enum QueryType: Equatable, CustomStringConvertible, Sendable {
         case .enumeration(let e): e
         case .message(let m): m
         case .list(let t): "list(\(t))"
+        case .dyn: "dyn"
+        case .ip: "net.IP"
+        case .cidr: "net.CIDR"
         }
     }
 

@@ -52,7 +52,10 @@ struct SQLCompiler {
             case .string(let s): return bind(.text(s))
             }
         case .list(let items, _):
-            return "(" + items.map { sql($0) }.joined(separator: ", ") + ")"
+            // A list value in SQL is JSON text, as a repeated field reads (json_extract gives
+            // the same minified form): `json_array` builds it. (`in` lists are written as SQL
+            // lists, below.)
+            return "json_array(" + items.map { sql($0) }.joined(separator: ", ") + ")"
         case .field(let path):
             return value(path)
         case .element(let variable, let subpath, let type):
@@ -72,35 +75,23 @@ struct SQLCompiler {
         case .compare(let op, let a, let b):
             if let indexed = indexedCompare(op, a, b) { return indexed }
             let sqlOp = Self.sqlOperator(op)
+            if case .list = a.type {
+                // An absent repeated field reads as the empty list.
+                return "(coalesce(\(sql(a)), '[]') \(sqlOp) coalesce(\(sql(b)), '[]'))"
+            }
             if Typed.comparesUnsigned(op, a, b) { return "(ft_unsigned(\(sql(a))) \(sqlOp) ft_unsigned(\(sql(b))))" }
             return "(\(sql(a)) \(sqlOp) \(sql(b)))"
         case .inList(let needle, let list):
             let n = sql(needle)
             if case .list(let items, _) = list {
-                return items.isEmpty ? "0" : "(\(n) IN \(sql(list)))"
+                return items.isEmpty ? "0" : "(\(n) IN (" + items.map { sql($0) }.joined(separator: ", ") + "))"
             }
             let alias = nextAlias()
             return "EXISTS (SELECT 1 FROM json_each(\(sql(list))) AS \(alias) WHERE \(alias).value = \(n))"
         case .has(let path):
             return has(path)
-        case .stringTest(let name, let s, let a):
-            let text = sql(s)
-            switch name {
-            case "startsWith":
-                let p1 = sql(a), p2 = sql(a)
-                return "(substr(\(text), 1, length(\(p1))) = \(p2))"
-            case "endsWith":
-                let p1 = sql(a), p2 = sql(a), p3 = sql(a)
-                return "(length(\(p1)) = 0 OR substr(\(text), -length(\(p2))) = \(p3))"
-            case "contains":
-                let p1 = sql(a)
-                return "(instr(\(text), \(p1)) > 0)"
-            default:
-                return "ft_regexp(\(sql(a)), \(text))"
-            }
-        case .size(let e):
-            if case .list = e.type { return "coalesce(json_array_length(\(sql(e))), 0)" }
-            return "length(\(sql(e)))"
+        case .call(let overload, let args):
+            return overload.sqlite(args.map { sql($0) })
         case .comprehension(let kind, let variable, let list, let predicate):
             let alias = nextAlias()
             let listSQL = sql(list)
@@ -114,6 +105,8 @@ struct SQLCompiler {
             }
         case .conditional(let c, let a, let b):
             return "(CASE WHEN \(sql(c)) THEN \(sql(a)) ELSE \(sql(b)) END)"
+        case .arithmetic(_, let a, let b, .string):
+            return "(\(sql(a)) || \(sql(b)))"
         case .arithmetic(let op, let a, let b, _):
             return "(\(sql(a)) \(op) \(sql(b)))"
         }
@@ -205,8 +198,9 @@ struct SQLCompiler {
                 side = c
             case .constant, .element: break
             case .list(let items, _): items.forEach(visit)
-            case .not(let x), .negate(let x), .size(let x): visit(x)
-            case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .inList(let a, let b), .stringTest(_, let a, let b):
+            case .not(let x), .negate(let x): visit(x)
+            case .call(_, let args): args.forEach(visit)
+            case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .inList(let a, let b):
                 visit(a); visit(b)
             case .comprehension(_, _, let l, let p): visit(l); visit(p)
             case .conditional(let c, let a, let b): visit(c); visit(a); visit(b)

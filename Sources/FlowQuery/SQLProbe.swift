@@ -44,9 +44,8 @@ enum SQLProbe {
         for r in try c.rows("SELECT sql FROM partition_ddl WHERE seq <= 2 ORDER BY seq") {
             try c.execute(r[0].text!.replacing("{day}", with: FlowTime.dayStamp(0)))
         }
-        for (name, arity) in [("ft_residual", 2), ("ft_enum", 2), ("ft_u64", 1), ("ft_unsigned", 1), ("ft_regexp", 2),
-                              ("ft_json", 3), ("ft_time", 1)] {
-            sqlite3_create_function_v2(c.handle, name, Int32(arity), SQLITE_UTF8, nil, { ctx, _, _ in sqlite3_result_null(ctx) }, nil, nil, nil)
+        for (name, arity) in FunctionLibrary.sqlFunctions {
+            sqlite3_create_function_v2(c.handle, name, arity, SQLITE_UTF8, nil, { ctx, _, _ in sqlite3_result_null(ctx) }, nil, nil, nil)
         }
         return c
     }

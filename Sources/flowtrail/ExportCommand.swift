@@ -21,7 +21,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Output format: jsonl (or ndjson) or csv.") var format = "jsonl"
     @Option(help: "Comma-separated field paths (default: a documented useful set).") var columns: String?
     @Flag(help: "Do not prefix cells that start with = + - @ with a quote.") var raw = false
-    @Argument(help: "Expressions (ORed), or @NAME for a saved query.") var expressions: [String] = []
+    @OptionGroup var filter: FilterArguments
 
     func validate() throws {
         guard ExportFormat(name: format) != nil else {
@@ -31,7 +31,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let (since, until) = try range.bounds()
-        let filters = try checkedFilters(expressions)
+        let filters = try filter.checked()
         let cols: ExportColumns?
         do { cols = try columns.map { try ExportColumns(list: $0) } } catch { fail("--\(error)") }
         let renderer = ExportRenderer(format: ExportFormat(name: format)!, columns: cols, raw: raw)

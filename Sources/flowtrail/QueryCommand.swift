@@ -10,6 +10,19 @@ import Glibc
 import Darwin
 #endif
 
+/// The filter of a command: expressions as arguments (put `--` before one that starts with
+/// `-`) and Hubble's `--cel-expression EXPR` (repeatable); all are ORed, as Hubble ORs them.
+struct FilterArguments: ParsableArguments {
+    @Option(name: .customLong("cel-expression"), parsing: .unconditionalSingleValue,
+            help: "An expression, as hubble observe --cel-expression takes it (repeatable; ORed with the others).")
+    var celExpressions: [String] = []
+    @Argument(help: "Expressions (ORed), or @NAME for a saved query. Put -- before one that starts with -.")
+    var expressions: [String] = []
+
+    /// Every expression given, checked (exits 2 with the reason on a bad one).
+    func checked() throws -> [Typed] { try checkedFilters(celExpressions + expressions) }
+}
+
 /// `flowtrail query`: flows matching Hubble-style CEL expressions, from the stored history.
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +42,7 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Every matching flow.") var all = false
     @Flag(help: "Print only the number of matching flows.") var count = false
     @Option(name: [.customShort("o"), .long], help: "Output: compact, jsonl, json, csv, table.") var output = "compact"
-    @Argument(help: "Expressions (ORed), or @NAME for a saved query.") var expressions: [String] = []
+    @OptionGroup var filter: FilterArguments
 
     func validate() throws {
         if [last != nil, first != nil, all].filter({ $0 }).count > 1 {
@@ -44,7 +57,7 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let (since, until) = try range.bounds()
-        let filters = try checkedFilters(expressions)
+        let filters = try filter.checked()
         let store = try database.open(readOnly: true)
         let engine: QueryEngine
         do { engine = try QueryEngine(store: store) } catch { fail("\(error)") }
@@ -125,10 +138,10 @@ struct ExplainCommand: ParsableCommand {
         commandName: "explain", abstract: "Show the SQL, parameters and query plan of expressions.")
 
     @OptionGroup var database: DatabaseOption
-    @Argument(help: "Expressions (ORed), or @NAME.") var expressions: [String] = []
+    @OptionGroup var filter: FilterArguments
 
     func run() throws {
-        let filters = try checkedFilters(expressions)
+        let filters = try filter.checked()
         let store = try database.open(readOnly: true)
         do {
             let engine = try QueryEngine(store: store)

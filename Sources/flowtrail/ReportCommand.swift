@@ -19,7 +19,7 @@ struct DefaultDenyCommand: ParsableCommand {
     @OptionGroup var range: TimeRangeOptions
     @Option(name: [.customShort("o"), .long], help: "Output: table, json, csv, yaml (suggested CiliumNetworkPolicies).") var output = "table"
     @Flag(help: "Group raw flows instead of reading the rollups (the reference; slower).") var raw = false
-    @Argument(help: "Extra filters (ORed) that narrow the report.") var expressions: [String] = []
+    @OptionGroup var filter: FilterArguments
 
     func validate() throws {
         guard ["table", "json", "csv", "yaml"].contains(output) else {
@@ -29,7 +29,7 @@ struct DefaultDenyCommand: ParsableCommand {
 
     func run() throws {
         let (since, until) = try range.bounds()
-        let filters = try checkedFilters(expressions)
+        let filters = try filter.checked()
         let store = try database.open(readOnly: true)
         do {
             let report = try DefaultDenyReport.build(engine: try QueryEngine(store: store), since: since, until: until,
@@ -50,14 +50,14 @@ struct SummaryCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
     @OptionGroup var range: TimeRangeOptions
     @Option(help: "Histogram bucket: 1m, 5m or 1h.") var bucket = "5m"
-    @Argument(help: "Extra filters (ORed) that narrow the summary.") var expressions: [String] = []
+    @OptionGroup var filter: FilterArguments
 
     func run() throws {
         guard let minutes = SummaryReport.bucketMinutes[bucket] else {
             throw ValidationError("--bucket: \"\(bucket)\" is not one of 1m, 5m, 1h")
         }
         let (since, until) = try range.bounds()
-        let filters = try checkedFilters(expressions)
+        let filters = try filter.checked()
         let store = try database.open(readOnly: true)
         do {
             print(try SummaryReport.build(engine: try QueryEngine(store: store), since: since, until: until,

@@ -31,6 +31,28 @@ final class QueryCLITests: XCTestCase {
         XCTAssertEqual(Array(all.prefix(5)), first)
     }
 
+    /// Hubble's --cel-expression flag beside the positional form, ORed; `--` before an
+    /// expression that starts with `-`; and the expressions through the real binary.
+    func testCELExpressionFlagAndExpressionsStartingWithADash() throws {
+        let all = try query(["--count", "true"]).out
+        XCTAssertEqual(try query(["--count", "--cel-expression", "-1 < 0"]).out, all)
+        XCTAssertEqual(try query(["--count", "--", "-1 < 0"]).out, all)
+        let drops = try query(["--count", "verdict == Verdict.DROPPED"]).out
+        let audits = try query(["--count", "verdict == Verdict.AUDIT"]).out
+        let both = try query(["--count", "--cel-expression", "verdict == Verdict.DROPPED", "verdict == Verdict.AUDIT"]).out
+        XCTAssertEqual(Int(both.dropLast()), Int(drops.dropLast())! + Int(audits.dropLast())!)
+        for (e, matchesAll) in [("[] == []", true), ("[[]] != [[]]", false), ("[1, 2, 3].exists(e, e > 0)", true),
+                                ("['a'].all(x, ['b'].all(y, true))", true), ("false < true", true),
+                                ("'elem' in [1, 'elem', 2]", true), ("[].exists(e, e == 2)", false)] {
+            let r = try query(["--count", "--", e])
+            XCTAssertEqual(r.status, 0, "\(e): \(r.err)")
+            XCTAssertEqual(r.out, matchesAll ? all : "0\n", e)
+        }
+        var conditional = "true"
+        for _ in 0..<12 { conditional = "true ? \(conditional) : true" }
+        XCTAssertEqual(try query(["--count", conditional]).out, all)
+    }
+
     func testCountIsABareIntegerAndMatchesAll() throws {
         let r = try query(["--count", "policy_match_type == 4"])
         XCTAssertEqual(r.status, 0, r.err)

@@ -96,9 +96,67 @@ final class DifferentialTests: XCTestCase {
         return "\(n)"
     }
 
-    func atom(_ r: inout Rng) -> String {
+    /// Expressions that depend on no flow, with CEL's answers (from the issue and CEL's
+    /// conformance suite): folded when checked, they must answer as CEL does.
+    static let closed: [(expression: String, value: Bool)] = [
+        ("[] == []", true), ("[] != [1]", true), ("[[]] != [[]]", false), ("'x' in []", false),
+        ("[].exists(e, e == 2)", false), ("false < true", true), ("true >= false", true), ("true < true", false),
+        ("[1, 'dos', 3] == [1, 2, 4]", false), ("'elem' in [1, 'elem', 2]", true), ("[1, 2, 3].exists(e, e > 0)", true),
+        ("[1, 2, 3].all(e, e == 2)", false), ("['foal', 'foo'].exists_one(n, n.startsWith('fo'))", false),
+        ("['a'].all(x, ['b'].all(y, true))", true), ("size([1, [2]]) == 2", true), ("1 < 2 ? true : false", true),
+        ("timestamp('2026-01-01T00:00:00Z') < timestamp('2026-01-02T00:00:00Z')", true),
+        ("cidr('10.0.0.0/8').containsIP('10.1.2.3')", true), ("cidr('fd00::/8').containsIP('10.1.2.3')", false),
+        ("ip('::ffff:1.2.3.4') == ip('::ffff:1.2.3.4')", true), ("ip('2001:db8::1').family() == 6", true),
+        ("isCIDR('10.0.0.0/33')", false), ("isIP('10.0.0.1')", true), ("'ABC-é'.lowerAscii() == 'abc-é'", true),
+        ("[1, 2] == [1, 2]", true), ("[[1], ['a']] == [[1], ['a']]", true), ("'b' in ['a', ['b'], 'c']", false),
+    ]
+
+    /// One condition. `simple` leaves out the kinds that nest conditions of their own, so they
+    /// do not multiply each other's size.
+    func atom(_ r: inout Rng, simple: Bool = false) -> String {
         let root = r.chance(0.3) ? "_flow." : ""
-        switch r.int(12) {
+        switch r.int(simple ? 12 : 18) {
+        case 12:
+            // A closed part beside a flow part: the folded constant must combine correctly in SQL.
+            let c = r.pick(Self.closed).expression
+            return r.chance(0.5) ? "(\(c) && \(atom(&r, simple: true)))" : "(\(c) || \(atom(&r, simple: true)))"
+        case 13:
+            // Comprehensions over literal lists whose predicate reads the flow.
+            let p = r.pick(Self.strings)
+            let values = (0..<r.int(4)).map { _ in literal(sampleString(p, &r)) }
+            let list = "[" + values.joined(separator: ", ") + "]"
+            switch r.int(4) {
+            case 0: return "\(list).exists(x, \(root)\(p) == x)"
+            case 1: return "\(list).all(x, !\(root)\(p).startsWith(x))"
+            case 2: return "\(list).exists_one(x, x == \(root)\(p))"
+            default: return "[1, 'x', \(values.first ?? "''")].exists(e, e == \(root)\(p))"
+            }
+        case 14:
+            // Every enum field with `in`: names, numbers and enum constants mixed, or none.
+            let p = r.pick(Array(Self.enums.keys).sorted())
+            let values = (0..<r.int(4)).map { _ in numericValue(p, &r) }
+            return "\(root)\(p) in [\(values.joined(separator: ", "))]"
+        case 15:
+            // Conditionals nested on flow conditions, deep.
+            var e = atom(&r, simple: true)
+            for _ in 0..<(1 + r.int(12)) { e = "(\(atom(&r, simple: true)) ? \(e) : \(atom(&r, simple: true)))" }
+            return e
+        case 16:
+            // Repeated fields against list literals; an absent one is the empty list.
+            let p = r.pick(Self.stringLists)
+            let element = sampleString(p + "[]", &r)
+            return "\(root)\(p) \(r.pick(["==", "!="])) \(r.chance(0.5) ? "[]" : "[\(literal(element))]")"
+        case 17:
+            // Kubernetes' IP and CIDR functions on address fields (absent ones are no match).
+            let field = r.pick(["IP.source", "IP.destination"])
+            let ip = sampleString(field, &r)
+            switch r.int(5) {
+            case 0: return "cidr(\(literal(r.pick(["10.0.0.0/8", "10.52.0.0/16", "0.0.0.0/0", "fd00::/8", "192.168.0.0/16"])))).containsIP(\(root)\(field))"
+            case 1: return "isIP(\(root)\(field))"
+            case 2: return "ip(\(root)\(field)) == ip(\(literal(isIPLiteral(ip) ? ip : "10.0.0.1")))"
+            case 3: return "ip(\(root)\(field)).family() == \(r.pick([4, 6]))"
+            default: return "\(root)\(field).lowerAscii() == \(literal(ip.lowercased()))"
+            }
         case 0, 1:
             let p = r.pick(Self.numeric)
             return "\(root)\(p) \(r.pick(["==", "!=", "<", "<=", ">", ">="])) \(numericValue(p, &r))"
@@ -154,6 +212,8 @@ final class DifferentialTests: XCTestCase {
         }
     }
 
+    func isIPLiteral(_ s: String) -> Bool { !s.isEmpty && s.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" } }
+
     func expression(_ r: inout Rng, depth: Int) -> String {
         guard depth < 3, r.chance(0.6) else { return atom(&r) }
         switch r.int(5) {
@@ -171,8 +231,17 @@ final class DifferentialTests: XCTestCase {
         var r = Rng(state: 20261126)
         var nontrivial = 0
         let total = fixture.flows.count
+        var refused = 0
         for n in 0..<520 {
             let e = expression(&r, depth: 0)
+            // A checked expression must run: SQLite refusing it (prepare) is a failure. Only the
+            // checker may refuse, and only for nesting past a stated limit.
+            do { _ = try QueryEngine.check([e]) } catch let error as QueryError {
+                XCTAssertTrue(error.message.contains("nest") || error.message.contains("longer than"),
+                              "expression \(n) refused: \(e): \(error)")
+                refused += 1
+                continue
+            }
             let sql: [String]
             do { sql = try fixture.sqlLines([e]) } catch {
                 XCTFail("expression \(n) did not run: \(e): \(error)")
@@ -186,5 +255,27 @@ final class DifferentialTests: XCTestCase {
         }
         // The generator must exercise real selections, not only everything or nothing.
         XCTAssertGreaterThan(nontrivial, 200, "nontrivial selections: \(nontrivial) of 520")
+        XCTAssertLessThan(refused, 52, "refused for nesting: \(refused) of 520")
+    }
+
+    /// The closed expressions answer as CEL does, through SQL and the interpreter, alone and
+    /// combined with a flow condition.
+    func testClosedExpressionsAnswerAsCEL() throws {
+        let fixture = try QueryFixture(generated: 200, seed: 6)
+        let total = fixture.flows.count
+        for (e, value) in Self.closed {
+            XCTAssertEqual(try fixture.sqlLines([e]).count, value ? total : 0, e)
+            XCTAssertEqual(try fixture.interpretedLines([e]).count, value ? total : 0, e)
+            let combined = "(\(e)) && verdict == Verdict.FORWARDED"
+            XCTAssertEqual(try fixture.sqlLines([combined]).sorted(), try fixture.interpretedLines([combined]).sorted(), combined)
+        }
+        // Enum fields in lists of names, numbers and constants, as == takes them.
+        for (e, other) in [(#"verdict in ["DROPPED", "AUDIT"]"#, #"verdict == "DROPPED" || verdict == "AUDIT""#),
+                           (#"traffic_direction in ["INGRESS"]"#, "traffic_direction == TrafficDirection.INGRESS"),
+                           (#"Type in ["L7"]"#, "Type == 2"),
+                           ("verdict in [2, Verdict.AUDIT]", #"verdict == "DROPPED" || verdict == "AUDIT""#)] {
+            XCTAssertEqual(try fixture.sqlLines([e]).sorted(), try fixture.sqlLines([other]).sorted(), e)
+            XCTAssertEqual(try fixture.sqlLines([e]).sorted(), try fixture.interpretedLines([e]).sorted(), e)
+        }
     }
 }
