@@ -100,6 +100,7 @@ public final class Ingester {
                 guard let reader = open(path) else { continue }
                 readers.append(reader)
                 let isLast = k == sources.count - 1
+                let before = processor.counts
                 do {
                     while ingestStopRequested == 0 {
                         _ = try reader.pump(processor, follow: false)
@@ -115,6 +116,15 @@ public final class Ingester {
                 }
                 try commit(readers)
                 reportUnreported(reader)
+                // A source with lines and not one Hubble record is the wrong input (a CSV, another
+                // tool's log): a failure, not a quiet success with everything rejected.
+                let after = processor.counts
+                let records = (after.flows + after.duplicates + after.nonFlow) - (before.flows + before.duplicates + before.nonFlow)
+                if records == 0, after.rejected > before.rejected {
+                    let message = "\(reader.name): no line is a Hubble record (\(after.rejected - before.rejected) rejected); expected hubble observe -o json output or the flow-log exporter's files"
+                    summary.failedSources.append(message)
+                    fputs("flowtrail: \(message)\n", stderr)
+                }
                 if reader.pendingTail > 0 {
                     fputs("\(reader.name):\(reader.lineNumber + 1): the last line has no newline yet (\(reader.pendingTail) bytes); it is read once complete, by the next run\n", stderr)
                 }

@@ -31,12 +31,22 @@ extension DefaultDenyReport {
             SubjectKey(namespace: $0.subject.namespace, name: $0.subject.workload.isEmpty ? $0.subject.pod : $0.subject.workload,
                        labels: $0.subject.stableLabels)
         }
+        // One workload seen with two label sets (during a rollout) gives two policies: their
+        // names must differ, or `kubectl apply` keeps only the last.
+        var taken: Set<String> = []
         for subject in bySubject.keys.sorted() {
             let gs = bySubject[subject]!
+            let base = Self.dnsName("flowtrail-allow-" + subject.name)
+            var name = base
+            var k = 2
+            while !taken.insert(subject.namespace + "/" + name).inserted {
+                name = Self.dnsName(String(base.prefix(56)) + "-\(k)")
+                k += 1
+            }
             var out = ""
             out += "# \(subject.namespace)/\(subject.name): \(gs.reduce(0) { $0 + $1.flows }) flows\n"
             out += "apiVersion: \"cilium.io/v2\"\nkind: CiliumNetworkPolicy\nmetadata:\n"
-            out += "  name: \(Self.yq(Self.dnsName("flowtrail-allow-" + subject.name)))\n"
+            out += "  name: \(Self.yq(name))\n"
             out += "  namespace: \(Self.yq(subject.namespace))\n"
             out += "spec:\n  endpointSelector:\n    matchLabels:\n"
             out += Self.labels(subject.labels, namespace: nil, indent: 6)

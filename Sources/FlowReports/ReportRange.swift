@@ -13,8 +13,11 @@ struct ReportRange {
         let minute = Rollups.nanosPerMinute, day: Int64 = 86_400_000_000_000
         let store = engine.store
         let from = since.map { Self.floor($0, minute) } ?? (store.days.first ?? 0) * day
-        // Without an end: the end of the stored history, but never before the start.
-        let to = until.map { Self.ceil($0, minute) } ?? max(((store.days.last ?? 0) + 1) * day, from)
+        // Without an end: the end of the stored history; with a start but no end (`--since 90m`),
+        // also at least now, as `hubble observe --since` means; never before the start.
+        var end = ((store.days.last ?? 0) + 1) * day
+        if since != nil { end = max(end, Self.ceil(Clock.nowNanos(), minute)) }
+        let to = until.map { Self.ceil($0, minute) } ?? max(end, from)
         self.since = from
         self.until = to
         days = engine.days(since: from, until: to)

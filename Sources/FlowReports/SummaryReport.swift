@@ -116,6 +116,32 @@ public struct SummaryReport: Sendable {
         return e.identity != 0 ? "identity \(e.identity)" : "unknown"
     }
 
+    /// The report as aligned text: totals, verdicts, drop reasons, talkers, the histogram.
+    public func table() -> String {
+        func verdictName(_ v: Int64) -> String { FlowEnums.verdict.name(v) ?? String(v) }
+        func rows(_ title: String, _ header: [String], _ body: [[String]]) -> String {
+            guard !body.isEmpty else { return "\(title): none\n\n" }
+            let all = [header] + body
+            let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
+            let lines = all.map { r in r.indices.map { c in c == r.count - 1 ? r[c] : r[c].padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ") }
+            return "\(title):\n" + lines.map { "  " + $0 }.joined(separator: "\n") + "\n\n"
+        }
+        var out = "\(totalFlows) flows from \(FlowTime.format(since)) to \(FlowTime.format(until))"
+        if lostEvents.records > 0 { out += " (\(lostEvents.events) events lost in \(lostEvents.records) records: holes)" }
+        out += "\n\n"
+        out += rows("verdicts", ["VERDICT", "FLOWS"], verdicts.keys.sorted().map { [verdictName($0), String(verdicts[$0]!)] })
+        let drops = dropReasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
+        out += rows("top drop reasons", ["REASON", "FLOWS"], drops.map {
+            [FlowEnums.dropReason.name($0.key) ?? unknownReasonNames[$0.key] ?? String($0.key), String($0.value)]
+        })
+        out += rows("top talkers", ["SOURCE", "DESTINATION", "FLOWS"], talkers.map { [$0.source, $0.destination, String($0.flows)] })
+        let seen = Set(histogram.values.flatMap(\.keys)).sorted()
+        out += rows("flows per \(bucketMinutes)m", ["START"] + seen.map(verdictName),
+                    histogram.keys.sorted().map { b in [FlowTime.format(b)] + seen.map { String(histogram[b]![$0] ?? 0) } })
+        return out
+    }
+
     public func json() -> String {
         let q = JSONText.quoted
         func verdictName(_ v: Int64) -> String { FlowEnums.verdict.name(v) ?? String(v) }

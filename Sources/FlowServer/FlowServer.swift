@@ -5,7 +5,14 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
+
+/// Why the server could not start: one line for the user.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
 
 /// How `flowtrail serve` runs.
 public struct ServerOptions: Sendable {
@@ -35,6 +42,15 @@ public struct ServerOptions: Sendable {
 public enum FlowServer {
     /// Serves until SIGINT/SIGTERM, then stops ingest cleanly (the batch in flight commits).
     public static func run(_ options: ServerOptions) async throws {
+        // Followed files must be readable now: a server that silently follows nothing is worse
+        // than one that says so and stops.
+        for path in options.follow {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw StartupError("cannot follow \(path): \(String(cString: strerror(errno)))") }
+            var st = stat()
+            defer { close(fd) }
+            if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw StartupError("cannot follow \(path): it is a directory") }
+        }
         // The writer opens first: it creates and migrates a new database before readers look.
         let store = try FlowStore(path: options.databasePath)
         let feed = LiveFeed()
@@ -79,7 +95,15 @@ public enum FlowServer {
         // follow streams end), then the server drains its open requests.
         let group = ServiceGroup(configuration: .init(
             services: [app, ingest], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let e as IOError where e.errnoCode == EADDRINUSE || e.errnoCode == EACCES || e.errnoCode == EADDRNOTAVAIL {
+            // The listener could not start: one line naming the address, and the process ends
+            // (the other services were cancelled with it, the writer lock goes with the process).
+            throw StartupError("cannot listen on \(options.host):\(options.port): \(String(cString: strerror(e.errnoCode)))")
+        } catch let e as ServiceGroupError {
+            throw StartupError("the server stopped: \(e)")
+        }
     }
 
     /// Every route: method, path pattern, handler. The error middleware reads the same table,

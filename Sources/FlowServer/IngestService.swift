@@ -105,6 +105,9 @@ final class IngestService: Service, @unchecked Sendable {
     func run() async throws {
         let inbox = self.inbox
         let name = String(store.path.split(separator: "/").last ?? "")
+        // Ends on graceful shutdown (SIGTERM) and on cancellation (the HTTP listener failed to
+        // start, and the group cancels its other services): either way the ingest thread stops.
+        await withTaskCancellationHandler {
         await withGracefulShutdownHandler {
             var delay = backoff.first
             while ingestStopRequested == 0 {
@@ -131,6 +134,10 @@ final class IngestService: Service, @unchecked Sendable {
                 inbox.reopen()
             }
         } onGracefulShutdown: {
+            ingestStopRequested = 1
+            inbox.wake()
+        }
+        } onCancel: {
             ingestStopRequested = 1
             inbox.wake()
         }

@@ -15,6 +15,10 @@ public final class FlowStore {
     /// Opens or creates the database at `path` for reading and writing.
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            throw StoreError("\(path) is a directory, not a database file (give a file, such as \(path)/flowtrail.db)")
+        }
         writerLock = readOnly ? nil : try WriterLock(databasePath: path)
         var connection = try SQLiteConnection(path: path, readOnly: readOnly, create: !readOnly)
         if readOnly, (try? connection.scalar("SELECT count(*) FROM sqlite_master")) == nil,
@@ -27,7 +31,12 @@ public final class FlowStore {
         db = connection
         do {
             // Reading the header fails here for a file that is not a SQLite database.
-            _ = try db.scalar("SELECT count(*) FROM sqlite_master")
+            let tables = try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+            let ours = try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") ?? 0
+            // Never migrate another application's database into a flowtrail store.
+            guard tables == 0 || ours == 1 else {
+                throw StoreError("\(path) is a SQLite database but not a flowtrail store (it holds another application's tables); give another file")
+            }
             if !readOnly {
                 _ = try db.rows("PRAGMA auto_vacuum = INCREMENTAL")
                 let mode = try db.rows("PRAGMA journal_mode = WAL").first?.first?.text ?? ""
@@ -57,7 +66,7 @@ public final class FlowStore {
     static func explain(_ e: StoreError, path: String) -> String {
         switch e.code {
         case SQLITE_NOTADB: "\(path) is not a flowtrail database (not a SQLite file)"
-        case SQLITE_READONLY: "\(path) is read-only: \(e.message)"
+        case SQLITE_READONLY: "\(path) is read-only (flowtrail needs to write it; queries, exports and reports only read)"
         case SQLITE_FULL: "disk full while writing \(path)"
         case SQLITE_CANTOPEN: "cannot open \(path): \(e.message)"
         default: e.message
@@ -194,3 +203,9 @@ public struct SourcePosition: Sendable, Equatable {
         self.updated = updated
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -119,6 +119,11 @@ public final class SQLiteConnection {
 
     func fail(_ rc: Int32, _ context: String) -> StoreError {
         let msg = String(cString: sqlite3_errmsg(handle))
+        if rc & 0xFF == SQLITE_CORRUPT {
+            // Whatever the command was doing, the answer is the same: the file is damaged.
+            return StoreError("\(path) is corrupt (\(msg)); copy what can be read into a new file with: "
+                + "sqlite3 \(path) .recover | sqlite3 recovered.db", code: SQLITE_CORRUPT)
+        }
         return StoreError("\(context): \(msg)", code: rc & 0xFF)
     }
 

@@ -18,4 +18,8 @@ for path in inputs {
     text += "        (\(String(reflecting: name)), \(String(reflecting: body))),\n"
 }
 text += "    ]\n}\n"
-try text.write(toFile: output, atomically: true, encoding: .utf8)
+// Unchanged inputs, unchanged output: rewriting the same text would make the build compile the
+// embedding module (and everything after it) again on every run.
+if (try? String(contentsOfFile: output, encoding: .utf8)) != text {
+    try text.write(toFile: output, atomically: true, encoding: .utf8)
+}

@@ -39,7 +39,8 @@ struct IngestBench: ParsableCommand {
         let file = "\(dir)/gen-\(flows).jsonl"
         if !FileManager.default.fileExists(atPath: file) {
             print("generating \(flows) flows into \(file) …")
-            try shell("\(q(me)) gen --count \(flows) --seed 1 > \(q(file))")
+            // A fixed start: the same file (and the same partitions) in every run.
+            try shell("\(q(me)) gen --count \(flows) --seed 1 --start \(FlowTime.format(GeneratorOptions().start)) > \(q(file))")
         }
         let fileBytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
         print("input: \(file), \(flows) flows, \(fileBytes / 1_000_000) MB (\(fileBytes / Int64(max(flows, 1))) B/line)")

@@ -18,23 +18,18 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOption
     @OptionGroup var range: TimeRangeOptions
-    @Option(help: "Output format: jsonl (or ndjson) or csv.") var format = "jsonl"
+    @Option(name: [.customShort("o"), .customLong("output"), .customLong("format")], help: "Output format (--format is the same).")
+    var output: ExportOutput = .jsonl
     @Option(help: "Comma-separated field paths (default: a documented useful set).") var columns: String?
     @Flag(help: "Do not prefix cells that start with = + - @ with a quote.") var raw = false
     @OptionGroup var filter: FilterArguments
-
-    func validate() throws {
-        guard ExportFormat(name: format) != nil else {
-            throw ValidationError("--format: \"\(format)\" is not one of jsonl, ndjson, csv")
-        }
-    }
 
     func run() throws {
         let (since, until) = try range.bounds()
         let filters = try filter.checked()
         let cols: ExportColumns?
         do { cols = try columns.map { try ExportColumns(list: $0) } } catch { fail("--\(error)") }
-        let renderer = ExportRenderer(format: ExportFormat(name: format)!, columns: cols, raw: raw)
+        let renderer = ExportRenderer(format: ExportFormat(name: output.rawValue)!, columns: cols, raw: raw)
         let store = try database.open(readOnly: true)
         let out = StdoutWriter()
         do {

@@ -10,7 +10,7 @@ struct GenCommand: ParsableCommand {
 
     @Option(help: "Number of lines.") var count: Int
     @Option(help: "Random seed; the same seed gives the same lines.") var seed: UInt64 = 1
-    @Option(help: "Time of the first flow: RFC 3339 or a duration before now (default: 2026-01-01T00:00:00Z).")
+    @Option(help: "Time of the first flow: RFC 3339 or a duration before now (default: so that the last flow is now).")
     var start: String?
     @Option(help: "Flows per second of simulated time.") var rate: Double = 1000
 
@@ -26,7 +26,13 @@ struct GenCommand: ParsableCommand {
         var options = GeneratorOptions()
         options.seed = seed
         options.rate = rate
-        if let start { options.start = DurationText.timeBound(start, now: Clock.nowNanos())! }
+        let now = Clock.nowNanos()
+        if let start {
+            options.start = DurationText.timeBound(start, now: now)!
+        } else {
+            // Demo data ends now, so "the last hour" and `--since 2d` find it.
+            options.start = now - Int64(Double(count) / rate * 1e9)
+        }
         var generator = FlowGenerator(options)
         let out = StdoutWriter()
         var line: [UInt8] = []

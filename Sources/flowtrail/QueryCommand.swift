@@ -41,7 +41,7 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "The oldest N matching flows.") var first: Int?
     @Flag(help: "Every matching flow.") var all = false
     @Flag(help: "Print only the number of matching flows.") var count = false
-    @Option(name: [.customShort("o"), .long], help: "Output: compact, jsonl, json, csv, table.") var output = "compact"
+    @Option(name: [.customShort("o"), .long], help: "Output format.") var output: QueryOutput = .compact
     @OptionGroup var filter: FilterArguments
 
     func validate() throws {
@@ -50,9 +50,6 @@ struct QueryCommand: ParsableCommand {
         }
         if let last, last < 0 { throw ValidationError("--last must not be negative") }
         if let first, first < 0 { throw ValidationError("--first must not be negative") }
-        if !["compact", "jsonl", "json", "csv", "table"].contains(output) {
-            throw ValidationError("--output: \"\(output)\" is not one of compact, jsonl, json, csv, table")
-        }
     }
 
     func run() throws {
@@ -70,29 +67,29 @@ struct QueryCommand: ParsableCommand {
         let out = StdoutWriter()
         var n = 0
         var rows: [[String]] = []
-        if output == "json" { out.write("[") }
+        if output == .json { out.write("[") }
         // CSV is the export's default columns, as GET /api/v1/flows?format=csv writes them.
-        let csv = output == "csv" ? ExportRenderer(format: .csv, columns: nil) : nil
+        let csv = output == .csv ? ExportRenderer(format: .csv, columns: nil) : nil
         let csvBuffer = ByteBuffer(capacity: 4096)
         csv?.header(into: csvBuffer)
         out.write(csvBuffer.bytes)
         do {
             try engine.lines(filters, since: since, until: until, window: window) { line in
                 switch output {
-                case "jsonl":
+                case .jsonl:
                     out.write(line)
                     out.newline()
-                case "json":
+                case .json:
                     if n > 0 { out.write(",") }
                     out.newline()
                     out.write(line)
-                case "csv":
+                case .csv:
                     csvBuffer.removeAll()
                     csv!.record(line, into: csvBuffer)
                     out.write(csvBuffer.bytes)
-                case "table":
+                case .table:
                     rows.append(TabularFormat.cells(String(decoding: line, as: UTF8.self)))
-                default:
+                case .compact:
                     out.write(CompactFormat.line(String(decoding: line, as: UTF8.self)))
                     out.newline()
                 }
@@ -102,8 +99,8 @@ struct QueryCommand: ParsableCommand {
             out.flush()
             fail("\(error)")
         }
-        if output == "json" { out.write(n > 0 ? "\n]\n" : "]\n") }
-        if output == "table" { out.write(TabularFormat.table(rows)) }
+        if output == .json { out.write(n > 0 ? "\n]\n" : "]\n") }
+        if output == .table { out.write(TabularFormat.table(rows)) }
         out.flush()
     }
 }

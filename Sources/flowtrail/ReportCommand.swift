@@ -17,15 +17,10 @@ struct DefaultDenyCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOption
     @OptionGroup var range: TimeRangeOptions
-    @Option(name: [.customShort("o"), .long], help: "Output: table, json, csv, yaml (suggested CiliumNetworkPolicies).") var output = "table"
+    @Option(name: [.customShort("o"), .long], help: "Output format (yaml: suggested CiliumNetworkPolicies).")
+    var output: DefaultDenyOutput = .table
     @Flag(help: "Group raw flows instead of reading the rollups (the reference; slower).") var raw = false
     @OptionGroup var filter: FilterArguments
-
-    func validate() throws {
-        guard ["table", "json", "csv", "yaml"].contains(output) else {
-            throw ValidationError("--output: \"\(output)\" is not one of table, json, csv, yaml")
-        }
-    }
 
     func run() throws {
         let (since, until) = try range.bounds()
@@ -34,7 +29,7 @@ struct DefaultDenyCommand: ParsableCommand {
         do {
             let report = try DefaultDenyReport.build(engine: try QueryEngine(store: store), since: since, until: until,
                                                      filters: filters, fromRawFlows: raw)
-            print(report.render(output), terminator: "")
+            print(report.render(output.rawValue), terminator: "")
             warnAboutLostEvents(store, since: since, until: until)
         } catch {
             fail("\(error)")
@@ -45,23 +40,23 @@ struct DefaultDenyCommand: ParsableCommand {
 /// `flowtrail report summary`.
 struct SummaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "summary", abstract: "Flows by verdict, top drop reasons, top talkers and a histogram, as JSON.")
+        commandName: "summary", abstract: "Flows by verdict, top drop reasons, top talkers and a histogram.")
 
     @OptionGroup var database: DatabaseOption
     @OptionGroup var range: TimeRangeOptions
-    @Option(help: "Histogram bucket: 1m, 5m or 1h.") var bucket = "5m"
+    @Option(help: "Histogram bucket.") var bucket: SummaryBucket = .fiveMinutes
+    @Option(name: [.customShort("o"), .long], help: "Output format.") var output: SummaryOutput = .json
     @OptionGroup var filter: FilterArguments
 
     func run() throws {
-        guard let minutes = SummaryReport.bucketMinutes[bucket] else {
-            throw ValidationError("--bucket: \"\(bucket)\" is not one of 1m, 5m, 1h")
-        }
+        let minutes = SummaryReport.bucketMinutes[bucket.rawValue]!
         let (since, until) = try range.bounds()
         let filters = try filter.checked()
         let store = try database.open(readOnly: true)
         do {
-            print(try SummaryReport.build(engine: try QueryEngine(store: store), since: since, until: until,
-                                          bucketMinutes: minutes, filters: filters).json())
+            let report = try SummaryReport.build(engine: try QueryEngine(store: store), since: since, until: until,
+                                                 bucketMinutes: minutes, filters: filters)
+            print(output == .json ? report.json() : report.table(), terminator: output == .json ? "\n" : "")
             warnAboutLostEvents(store, since: since, until: until)
         } catch {
             fail("\(error)")

@@ -7,13 +7,14 @@ struct StatsCommand: ParsableCommand {
         commandName: "stats", abstract: "Show flows stored, time range, partitions, counts and size.")
 
     @OptionGroup var database: DatabaseOption
-    @Flag(help: "Print JSON.") var json = false
+    @Option(name: [.customShort("o"), .long], help: "Output format.") var output: StatsOutput = .text
+    @Flag(help: "The same as -o json.") var json = false
 
     func run() throws {
         let store = try database.open(readOnly: true)
         do {
             let stats = try StoreStats.read(store)
-            print(json ? stats.json() : stats.text())
+            print(json || output == .json ? stats.json() : stats.text())
         } catch {
             fail("\(error)")
         }
