@@ -68,6 +68,8 @@ public final class FlowStore {
         case SQLITE_NOTADB: "\(path) is not a flowtrail database (not a SQLite file)"
         case SQLITE_READONLY: "\(path) is read-only (flowtrail needs to write it; queries, exports and reports only read)"
         case SQLITE_FULL: "disk full while writing \(path)"
+        case SQLITE_CANTOPEN where access(path, F_OK) == 0 && access(path, W_OK) != 0 && (errno == EROFS || errno == EACCES):
+            "\(path) is read-only (flowtrail needs to write it; queries, exports and reports only read)"
         case SQLITE_CANTOPEN: "cannot open \(path): \(e.message)"
         default: e.message
         }
