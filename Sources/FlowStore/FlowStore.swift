@@ -43,6 +43,7 @@ public final class FlowStore {
                 guard mode.lowercased() == "wal" else { throw StoreError("cannot switch \(path) to WAL mode (got \(mode))") }
                 try db.execute("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384")
                 try Migrator.migrate(db, steps: [3: Self.addIdentityColumn])
+                try db.transaction { try SQLViews.writeEnumTables(db) }
             } else {
                 let version = try db.scalar("SELECT max(version) FROM schema_migrations") ?? 0
                 guard version >= Migrator.latest else {
@@ -54,6 +55,11 @@ public final class FlowStore {
         }
         partitionDDL = try db.rows("SELECT sql FROM partition_ddl ORDER BY seq").compactMap { $0[0].text }
         try reloadPartitions()
+        if !readOnly, try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'flows'") == 0 {
+            // A store from before the views (or a new one): made once, kept by createPartition and
+            // dropPartitions from then on.
+            try db.transaction { try SQLViews.rebuild(db, days: days) }
+        }
         // Writers need every dictionary entry in memory (value → id); readers look ids up as
         // they meet them, so a one-shot query does not pay for a large dictionary at start.
         if !readOnly {
@@ -95,6 +101,9 @@ public final class FlowStore {
         let s = try db.prepare("INSERT INTO partitions(day, flows) VALUES (?, 0)")
         s.bind(1, day)
         try s.run()
+        // The views for other tools cover the new day from the same transaction on.
+        let all = try db.rows("SELECT day FROM partitions ORDER BY day").compactMap { $0[0].int }
+        try SQLViews.rebuild(db, days: all)
     }
 
     /// Drops partitions whose whole day ends before `cutoff` (UTC ns); returns flows dropped.
@@ -110,6 +119,7 @@ public final class FlowStore {
                 for table in Self.tables(day) { try db.execute("DROP TABLE IF EXISTS \"\(table)\"") }
                 try db.execute("DELETE FROM partitions WHERE day = \(day)")
             }
+            try SQLViews.rebuild(db, days: try db.rows("SELECT day FROM partitions ORDER BY day").compactMap { $0[0].int })
             try addCounter("retention_dropped_flows", flows)
         }
         _ = try? db.rows("PRAGMA incremental_vacuum")
