@@ -164,7 +164,13 @@ public final class Ingester {
             progress.update(processor.counts, since: started)
             if let inbox {
                 let jobs = inbox.take()
-                for job in jobs { try push(job, readers) }
+                for (k, job) in jobs.enumerated() {
+                    do { try push(job, readers) } catch {
+                        // The bodies taken with it must be answered too, or their requests wait forever.
+                        for rest in jobs[(k + 1)...] { rest.done(.failure(error)) }
+                        throw error
+                    }
+                }
                 if read == 0, jobs.isEmpty { inbox.wait(options.pollInterval) }
                 lastCommit = jobs.isEmpty ? lastCommit : Clock.monotonic()
             } else if read == 0 {

@@ -44,6 +44,8 @@ final class LineBuffer {
         start = tail.count
         end = tail.count
         baseOffset = offset - Int64(tail.count)
+        dropping = false
+        lastLineTooLong = false
     }
 
     /// Up to `tailLength` consumed bytes just before the first unconsumed one (fewer only at the

@@ -50,6 +50,7 @@ final class SourceReader {
         guard !isStdin else { return }
         identity = FileIdentity.of(fd: (stream as? PlainStream)?.fd ?? -1) ?? FileIdentity.of(path: path)
         fingerprint = try Self.firstLineHash(path: path, gzip: isGzip)
+        fingerprintSettled = fingerprint != nil
         if let fingerprint, let stored = try store.position(fingerprint: fingerprint) {
             // Read before, under this name or another: go on where that stopped, if the content
             // read then is still the same; otherwise read it all again (duplicates are skipped).
@@ -110,6 +111,7 @@ final class SourceReader {
         self.identity = oldIdentity
         currentPath = old
         fingerprint = latest.fingerprint
+        fingerprintSettled = true
         buffer.reset(at: latest.offset, tail: tail)
         lineNumber = latest.lines
         drainingRotated = true
@@ -143,6 +145,9 @@ final class SourceReader {
                 return n
             }
             if drainingRotated {
+                // The rotated-away file's last position goes into the next commit, so reading it
+                // later (a .gz of it, by its new name) does not read its tail again.
+                if let p = position { processor.writer.setPosition(p) }
                 try switchToPath()
                 return 0
             }
@@ -182,11 +187,30 @@ final class SourceReader {
         }
     }
 
-    /// Counts a line; the first one of a file gives its fingerprint.
+    /// Counts a line; the first one that is not blank gives the file its fingerprint (none when
+    /// that line is over the length limit: its bytes were not kept).
     @inline(__always)
     private func noteLine(_ line: UnsafeBufferPointer<UInt8>) {
         lineNumber += 1
-        if lineNumber == 1, !isStdin { fingerprint = Int64(bitPattern: ByteHash.of(line)) }
+        if !fingerprintSettled, !isStdin { settleFingerprint(line) }
+    }
+
+    /// Whether the fingerprint of the file being read is known (or known to be none).
+    private var fingerprintSettled = false
+
+    @inline(never)
+    private func settleFingerprint(_ line: UnsafeBufferPointer<UInt8>) {
+        if buffer.lastLineTooLong {
+            fingerprint = nil
+            fingerprintSettled = true
+        } else if !Self.isBlank(line) {
+            fingerprint = Int64(bitPattern: ByteHash.of(line))
+            fingerprintSettled = true
+        }
+    }
+
+    static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
     /// At the end of a followed file: has it been rotated or truncated?
@@ -202,6 +226,7 @@ final class SourceReader {
             buffer.reset(at: 0)
             lineNumber = 0
             fingerprint = nil
+            fingerprintSettled = false
             identity = current
             return
         }
@@ -215,6 +240,7 @@ final class SourceReader {
         while try buffer.fill(from: stream) > 0 { try drainLines(processor) }
         try drainLines(processor)
         if let rest = buffer.takeRest() { try process(rest, processor) }
+        if let p = position { processor.writer.setPosition(p) }
         try switchToPath()
     }
 
@@ -228,30 +254,28 @@ final class SourceReader {
         buffer.reset(at: 0)
         lineNumber = 0
         fingerprint = nil
+        fingerprintSettled = false
         drainingRotated = false
     }
 
     func close() { stream.close() }
 
-    /// The `ByteHash` of a file's first line (decompressed for gzip), without its newline; nil
-    /// when the file has no complete first line yet (or none within 64 MiB).
+    /// The `ByteHash` of a file's first line that is not blank (decompressed for gzip), without
+    /// its newline; nil when the file has no complete such line yet, or it is over the line
+    /// length limit (then the file has no fingerprint, and its position is not kept).
     static func firstLineHash(path: String, gzip: Bool) throws -> Int64? {
         let s: ByteStream = gzip ? try GzipStream(path: path) : try PlainStream(path: path)
         defer { s.close() }
-        var line: [UInt8] = []
-        let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
-        defer { chunk.deallocate() }
-        while line.count < 64 << 20 {
+        let buffer = LineBuffer()
+        while true {
             let n: Int
-            do { n = try s.read(into: chunk, count: 1 << 16) } catch { return nil }
-            if n == 0 { return nil }
-            if let nl = memchr(chunk, 0x0A, n) {
-                line.append(contentsOf: UnsafeBufferPointer(start: chunk, count: chunk.distance(to: nl.assumingMemoryBound(to: UInt8.self))))
-                return line.withUnsafeBufferPointer { Int64(bitPattern: ByteHash.of($0)) }
+            do { n = try buffer.fill(from: s) } catch { return nil }
+            while let line = buffer.nextLine() {
+                if buffer.lastLineTooLong { return nil }
+                if !isBlank(line) { return Int64(bitPattern: ByteHash.of(line)) }
             }
-            line.append(contentsOf: UnsafeBufferPointer(start: chunk, count: n))
+            if n == 0 { return nil }
         }
-        return nil
     }
 
     static func absolute(_ path: String) -> String {

@@ -109,7 +109,9 @@ public struct Checker {
                 guard t.type == .bool else { throw QueryError("! needs a bool, found \(t.type)", column: c) }
                 return .not(t)
             }
-            guard t.type.isNumeric else { throw QueryError("- needs a number, found \(t.type)", column: c) }
+            guard t.type == .int || t.type == .duration else {
+                throw QueryError("- needs an int\(t.type == .uint ? " (a uint cannot be negated, as in CEL)" : ""), found \(t.type)", column: c)
+            }
             return .negate(t)
         case .binary(let op, let l, let r, let c):
             return try binary(op, l, r, column: c)

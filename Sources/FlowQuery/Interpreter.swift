@@ -143,9 +143,28 @@ public struct Interpreter {
             }
             return Self.read(base, subpath, subpath.last!.kind)
         case .not(let e): return .bool(!(try bool(e, flow)))
-        case .negate(let e): return .int(-(try int(e, flow)))
-        case .and(let a, let b): return .bool(try bool(a, flow) && bool(b, flow))
-        case .or(let a, let b): return .bool(try bool(a, flow) || bool(b, flow))
+        case .negate(let e):
+            let (r, overflow) = Int64(0).subtractingReportingOverflow(try int(e, flow))
+            guard !overflow else { throw QueryError("overflow", column: 1) }
+            return .int(r)
+        // CEL's && and || are commutative over errors: `error || true` is true, `error && false`
+        // is false (as SQL's NULL OR 1 is 1); only when the other side cannot decide, the error stands.
+        case .and(let a, let b):
+            do {
+                guard try bool(a, flow) else { return .bool(false) }
+                return .bool(try bool(b, flow))
+            } catch {
+                if (try? bool(b, flow)) == false { return .bool(false) }
+                throw error
+            }
+        case .or(let a, let b):
+            do {
+                if try bool(a, flow) { return .bool(true) }
+                return .bool(try bool(b, flow))
+            } catch {
+                if (try? bool(b, flow)) == true { return .bool(true) }
+                throw error
+            }
         case .compare(let op, let a, let b):
             let x = try eval(a, flow), y = try eval(b, flow)
             switch (x, y) {

@@ -26,6 +26,9 @@ extension APIContext {
         }
         let exports = self.exports
         let pipe = ChunkPipe()
+        // Also when the response head cannot even be written (the client left at once), in
+        // which case the body below never runs: the producer must not wait on a full pipe.
+        let gone = ConnectionWatch.current?.onGone { pipe.cancel() }
         let pool = self.pool, writeTimeout = limits.writeTimeout
         // The query runs while the response streams; the first chunk's errors (a timeout)
         // still reach the client as a JSON error, later ones end the stream early.
@@ -47,6 +50,7 @@ extension APIContext {
             } catch {
                 pipe.finish(error)
             }
+            ConnectionWatch.current?.remove(gone)
             exports.give()
         }
         var chunks = pipe.stream.makeAsyncIterator()

@@ -99,16 +99,19 @@ extension APIContext {
     /// that falls further behind gets a `lost_events` record (as Hubble's own streams do) with
     /// the flows committed that it missed, and ends.
     func follow(_ query: FlowRequest, channel: any Channel) -> Response {
-        let subscription = feed.subscribe(backlog: limits.followBacklog)
-        let pool = self.pool, feed = self.feed, writeTimeout = limits.writeTimeout
+        let pool = self.pool, feed = self.feed, writeTimeout = limits.writeTimeout, backlog = limits.followBacklog
         let body = ResponseBody { writer in
+            // Subscribed here, not before: if the head cannot be written the body never runs,
+            // and a subscription made outside would never end.
+            let subscription = feed.subscribe(backlog: backlog)
             defer { feed.unsubscribe(subscription.id) }
             for await rows in subscription.commits {
-                subscription.took()
+                // Before `took`: the commit in hand is not sent either and counts as missed.
                 if let missed = subscription.overflow {
                     try await writer.write(NIOCore.ByteBuffer(string: LiveFeed.lostRecord(missed: missed) + "\n"))
                     break
                 }
+                subscription.took(rows)
                 let chunk = try await pool.run { reader -> [UInt8] in
                     let out = FlowModel.ByteBuffer(capacity: 16 * 1024)
                     for r in rows {

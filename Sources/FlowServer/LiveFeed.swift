@@ -10,8 +10,9 @@ final class LiveFeed: @unchecked Sendable {
         let commits: AsyncStream<[CommittedRows]>
         fileprivate let continuation: AsyncStream<[CommittedRows]>.Continuation
         fileprivate let backlog: Int
-        /// Commits handed over and not yet taken; flows in commits dropped once it overflowed.
-        fileprivate let state = Mutex<(waiting: Int, missed: Int64, overflowed: Bool)>((0, 0, false))
+        /// Commits handed over and not yet taken, and their flows; flows in commits dropped once
+        /// it overflowed.
+        fileprivate let state = Mutex<(waiting: Int, waitingFlows: Int64, missed: Int64, overflowed: Bool)>((0, 0, 0, false))
 
         fileprivate init(id: Int, backlog: Int) {
             self.id = id
@@ -20,22 +21,36 @@ final class LiveFeed: @unchecked Sendable {
         }
 
         /// The consumer took one commit.
-        func took() { state.withLock { $0.waiting -= 1 } }
+        func took(_ rows: [CommittedRows]) {
+            state.withLock {
+                $0.waiting -= 1
+                $0.waitingFlows -= Self.flows(rows)
+            }
+        }
 
-        /// Flows committed that this stream missed, once it fell `backlog` commits behind.
-        var overflow: Int64? { state.withLock { $0.overflowed ? $0.missed : nil } }
+        /// Flows committed that this stream missed, once it fell `backlog` commits behind: those
+        /// dropped, and those still queued (the stream ends without sending them).
+        var overflow: Int64? { state.withLock { $0.overflowed ? $0.missed + $0.waitingFlows : nil } }
+
+        static func flows(_ rows: [CommittedRows]) -> Int64 { rows.reduce(0) { $0 + Int64($1.ids.count) } }
 
         fileprivate func offer(_ rows: [CommittedRows]) {
             let accepted = state.withLock { s -> Bool in
                 if s.overflowed || s.waiting >= backlog {
                     let first = !s.overflowed
                     s.overflowed = true
-                    s.missed += rows.reduce(0) { $0 + Int64($1.ids.count) }
-                    // One more notice wakes the consumer to report what it missed.
-                    if first { s.waiting += 1 }
+                    // One more notice wakes the consumer to report what it missed (this commit
+                    // counts among the queued ones it will not send).
+                    if first {
+                        s.waiting += 1
+                        s.waitingFlows += Self.flows(rows)
+                    } else {
+                        s.missed += Self.flows(rows)
+                    }
                     return first
                 }
                 s.waiting += 1
+                s.waitingFlows += Self.flows(rows)
                 return true
             }
             if accepted { continuation.yield(rows) }

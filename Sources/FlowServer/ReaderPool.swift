@@ -93,6 +93,8 @@ actor ReaderPool {
             throw APIError.busy("every reader stayed busy for \(Self.describe(wait)); try again")
         }
         defer { release(reader) }
+        // Cleared before the watch can stop it: a client leaving in between must not be missed.
+        reader.store.db.clearStop()
         if watch?.isGone == true { throw CancellationError() }
         let timeout = self.timeout
         // Removed (below, first) before the reader is released: it must not stop the next request.
@@ -100,7 +102,6 @@ actor ReaderPool {
         defer { watch?.remove(token) }
         return try await threads.runIfActive {
             Self.lowerThreadPriority()
-            reader.store.db.clearStop()
             try reader.refresh()
             reader.store.db.deadline = Clock.monotonic() + timeout
             defer { reader.store.db.deadline = nil }

@@ -101,9 +101,21 @@ public final class FlowStore {
         let s = try db.prepare("INSERT INTO partitions(day, flows) VALUES (?, 0)")
         s.bind(1, day)
         try s.run()
-        // The views for other tools cover the new day from the same transaction on.
-        let all = try db.rows("SELECT day FROM partitions ORDER BY day").compactMap { $0[0].int }
-        try SQLViews.rebuild(db, days: all)
+        // The views for other tools cover the new day from the same transaction on: the
+        // writer calls refreshViews() once before it commits, not once per new day (a year of
+        // history in one batch would rebuild them hundreds of times).
+        viewsStale = true
+    }
+
+    /// True when a partition was created since the views were last rebuilt.
+    var viewsStale = false
+
+    /// Rebuilds the views over every partition if a partition came since (inside the caller's
+    /// transaction, so the views never name a table that is not there).
+    func refreshViews() throws {
+        guard viewsStale else { return }
+        try SQLViews.rebuild(db, days: try db.rows("SELECT day FROM partitions ORDER BY day").compactMap { $0[0].int })
+        viewsStale = false
     }
 
     /// Drops partitions whose whole day ends before `cutoff` (UTC ns); returns flows dropped.

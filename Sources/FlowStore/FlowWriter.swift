@@ -209,9 +209,11 @@ public final class FlowWriter {
             for (name, delta) in b.counters { try store.addCounter(name, delta) }
             try writePositions(b.positions)
             try writeUnknownEnums(b.unknownEnums)
+            try store.refreshViews()
             try db.execute("COMMIT")
         } catch {
             try? db.execute("ROLLBACK")
+            store.viewsStale = false
             // The in-memory dictionary and block ids may now name rows that do not exist.
             if !pipelined { store.dictionary.clear() }
             var reason = error
@@ -307,10 +309,13 @@ public final class FlowWriter {
 
     private func writeLostEvents(_ lostEvents: [(time: Int64?, node: String?, json: [UInt8])]) throws {
         guard !lostEvents.isEmpty else { return }
-        let s = try store.db.prepare("INSERT INTO lost_events(time, node_name, json) VALUES (?, ?, ?)")
+        let s = try store.db.prepare("INSERT OR IGNORE INTO lost_events(time, node_name, json, h) VALUES (?, ?, ?, ?)")
         for e in lostEvents {
+            // Its identity: the same record delivered again is kept once (migration 0004).
+            var h = e.json.withUnsafeBufferPointer { ByteHash.of($0) } ^ UInt64(bitPattern: e.time ?? 0)
+            if let node = e.node { h = (h &* 0x9E37_79B9_7F4A_7C15) ^ Array(node.utf8).withUnsafeBufferPointer { ByteHash.of($0) } }
             try s.bind([e.time.map { .int($0) } ?? .null, e.node.map { .text($0) } ?? .null,
-                        .text(String(decoding: e.json, as: UTF8.self))])
+                        .text(String(decoding: e.json, as: UTF8.self)), .int(Int64(bitPattern: h))])
             try s.run()
         }
     }

@@ -33,16 +33,58 @@ enum SQLViews {
         }
     }
 
+    /// Days per view: SQLite takes at most 500 terms in one compound SELECT
+    /// (SQLITE_MAX_COMPOUND_SELECT), so more days are split into part views united by the view.
+    static let daysPerView = 400
+
     /// Replaces the views to cover `days` (inside the caller's transaction).
+    ///
+    /// Each view applies its column expressions once, over a `UNION ALL` of the day tables'
+    /// raw columns: the text grows by one short select per day, not by the whole expression
+    /// list, so rebuilding and parsing the schema stay cheap with years of partitions (SQLite
+    /// parses every view on each connection's first statement). SQLite flattens the union, so a
+    /// `WHERE` on the view still reaches each day table.
     static func rebuild(_ db: SQLiteConnection, days: [Int64]) throws {
-        try db.execute("DROP VIEW IF EXISTS flows; DROP VIEW IF EXISTS connections_default_deny")
-        try db.execute("CREATE VIEW flows AS " + union(days.map(flowsSelect), empty: flowsSelect(nil)))
-        try db.execute("CREATE VIEW connections_default_deny AS " + union(days.map(denySelect), empty: denySelect(nil)))
+        let old = try db.rows("""
+            SELECT name FROM sqlite_master WHERE type = 'view'
+              AND (name IN ('flows', 'connections_default_deny') OR name GLOB 'flows_part_*' OR name GLOB 'connections_default_deny_part_*')
+            """).compactMap { $0[0].text }
+        for name in old { try db.execute("DROP VIEW IF EXISTS \"\(name)\"") }
+        try create(db, "flows", tables: days.map(FlowStore.flowTable), columns: flowColumns, select: flowsSelect)
+        try create(db, "connections_default_deny", tables: days.map { "d_" + FlowTime.dayStamp($0) },
+                   columns: denyColumns, select: denySelect)
     }
 
-    /// `UNION ALL` of the per-day selects; with no day, a select of the same columns and no rows.
-    static func union(_ parts: [String], empty: String) -> String {
-        parts.isEmpty ? empty + " WHERE 0" : parts.joined(separator: "\nUNION ALL\n")
+    /// The raw columns the views read from a day's flow table and default-deny rollup.
+    static let flowColumns = ["time", "verdict", "drop_reason", "direction", "flow_type", "event_type", "match_type",
+                              "is_reply", "src_ep", "dst_ep", "src_ip", "dst_ip", "l4_protocol", "src_port", "dst_port",
+                              "src_names", "dst_names", "node_id", "l7_type", "http_method", "http_code", "dns_query",
+                              "dns_rcode", "trace_point"]
+    static let denyColumns = ["minute", "direction", "subject", "peer", "peer_ip", "peer_names", "protocol", "port",
+                              "verdict", "match_type", "flows", "first_time", "last_time"]
+
+    private static func create(_ db: SQLiteConnection, _ name: String, tables: [String], columns: [String],
+                               select: (String) -> String) throws {
+        let list = columns.joined(separator: ", ")
+        let arms: [String]
+        if tables.isEmpty {
+            // No partition yet: the same columns and no rows.
+            arms = ["SELECT " + columns.map { "NULL AS \($0)" }.joined(separator: ", ") + " WHERE 0"]
+        } else if tables.count <= daysPerView {
+            arms = tables.map { "SELECT \(list) FROM \"\($0)\"" }
+        } else {
+            // Past 500 compound terms SQLite refuses the statement: internal part views of
+            // at most `daysPerView` days each, united by the view.
+            var parts: [String] = []
+            for start in stride(from: 0, to: tables.count, by: daysPerView) {
+                let part = "\(name)_part_\(parts.count + 1)"
+                let chunk = tables[start..<min(tables.count, start + daysPerView)]
+                try db.execute("CREATE VIEW \"\(part)\" AS " + chunk.map { "SELECT \(list) FROM \"\($0)\"" }.joined(separator: "\nUNION ALL "))
+                parts.append(part)
+            }
+            arms = parts.map { "SELECT \(list) FROM \"\($0)\"" }
+        }
+        try db.execute("CREATE VIEW \"\(name)\" AS " + select("(" + arms.joined(separator: "\nUNION ALL ") + ")"))
     }
 
     /// RFC 3339 UTC text with nanoseconds, from UTC nanoseconds, with SQLite's functions only.
@@ -59,11 +101,8 @@ enum SQLViews {
     /// A dictionary value by id (NULL when the flow has none).
     static func dict(_ column: String) -> String { "(SELECT value FROM dict WHERE id = \(column))" }
 
-    /// One day's flows with readable columns (`day` nil: the columns only).
-    static func flowsSelect(_ day: Int64?) -> String {
-        // Without a partition, a row of the same columns (the view must still read as empty).
-        let f = day.map { "\"\(FlowStore.flowTable($0))\"" }
-            ?? "(SELECT " + (Column.allCases.map(\.sqlName) + ["id", "block", "h"]).map { "NULL AS \($0)" }.joined(separator: ", ") + ")"
+    /// Readable columns over `source`, a subquery of the raw `flowColumns`.
+    static func flowsSelect(_ source: String) -> String {
         let src = dict("f.src_ep"), dst = dict("f.dst_ep")
         func endpoint(_ e: String, _ prefix: String) -> String {
             """
@@ -96,14 +135,13 @@ enum SQLViews {
                    WHEN f.dns_query IS NOT NULL THEN 'DNS ' || \(dict("f.dns_query")) || ' rcode ' || f.dns_rcode
               END AS l7_summary,
               \(enumName("enum_trace_observation_point", "f.trace_point")) AS trace_observation_point
-            FROM \(f) AS f
+            FROM \(source) AS f
             """
     }
 
-    /// One day's default-deny rollup rows (migrations/0002) with readable columns.
-    static func denySelect(_ day: Int64?) -> String {
-        let d = day.map { "\"d_\(FlowTime.dayStamp($0))\"" } ?? "(SELECT " + ["minute", "direction", "subject", "peer", "peer_ip", "peer_names",
-            "protocol", "port", "verdict", "match_type", "flows", "first_time", "last_time"].map { "NULL AS \($0)" }.joined(separator: ", ") + ")"
+    /// The default-deny rollup rows (migrations/0002) with readable columns, over `source`,
+    /// a subquery of the raw `denyColumns`.
+    static func denySelect(_ source: String) -> String {
         let subject = dict("d.subject"), peer = dict("d.peer")
         return """
             SELECT \(timeText("d.minute * 60000000000")) AS minute,
@@ -117,7 +155,7 @@ enum SQLViews {
               (SELECT name FROM enum_ip_protocol WHERE number = d.protocol) AS protocol, d.port AS port,
               \(enumName("enum_verdict", "d.verdict")) AS verdict, d.match_type AS policy_match_type, d.flows AS flows,
               \(timeText("d.first_time")) AS first_seen, \(timeText("d.last_time")) AS last_seen
-            FROM \(d) AS d
+            FROM \(source) AS d
             """
     }
 }

@@ -110,5 +110,29 @@ final class StoredFidelityTests: XCTestCase {
         let events = try XCTUnwrap(try jsonObject(Substring(report.out))["lost_events"] as? NSDictionary)
         XCTAssertEqual(events["records"] as? Int, 2)
         XCTAssertTrue(report.err.contains("lost_events"), report.err)
+        // The same records delivered again are kept once, like flows.
+        XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, "-"], stdin: try Data(contentsOf: URL(fileURLWithPath: file))).status, 0)
+        XCTAssertEqual((try statsJSON(db: db)["lost_events"] as? NSDictionary)?["records"] as? Int, 2)
+    }
+
+    /// More days than SQLite takes terms in one compound SELECT: the views are built in parts.
+    func testViewsCoverMoreThan500Days() throws {
+        let s = try Scratch()
+        let db = s.path("days.db"), file = s.path("days.jsonl")
+        let day: Int64 = 86_400
+        try writeLines((0..<520).map { k in
+            let t = Date(timeIntervalSince1970: TimeInterval(1_700_000_000 + Int64(k) * day))
+            return #"{"flow":{"time":"\#(ISO8601DateFormatter().string(from: t))","uuid":"d\#(k)","verdict":"DROPPED"}}"#
+        }, to: file)
+        XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, file]).status, 0)
+        XCTAssertEqual(try runFlowtrail(["query", "--db", db, "--count", "true"]).out, "520\n")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sqlite3; print(sqlite3.connect('\(db)').execute('select count(*) from flows').fetchone()[0])"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "520\n")
     }
 }

@@ -30,12 +30,24 @@ final class FunctionLibraryTests: XCTestCase {
             ("isCIDR(IP.source)", 0),
             ("Summary.lowerAscii() == 'get /api'", 1),
             ("Summary.lowerAscii().startsWith('no ip')", 1),
+            // && and || absorb a runtime error the other side decides, in SQL and the interpreter.
+            ("ip(Summary).family() == 4 || uuid == 'v4b'", 1),
+            ("!(ip(Summary).family() == 4 && uuid == 'nope')", 5),
         ]
         for (e, n) in cases {
             let sql = try f.sqlLines([e])
             XCTAssertEqual(sql.count, n, e)
             XCTAssertEqual(sql.sorted(), try f.interpretedLines([e]).sorted(), e)
         }
+    }
+
+    /// Negation never traps: the int64 minimum negated is an error (no match); a uint cannot be
+    /// negated at all, as in CEL.
+    func testNegationOverflowIsNoMatchNotACrash() throws {
+        let f = try QueryFixture(lines: Self.lines)
+        XCTAssertEqual(try f.sqlLines(["-(-9223372036854775807 - 1) == 0"]).count, 0)
+        XCTAssertEqual(try f.interpretedLines(["-(-9223372036854775807 - 1) == 0"]).count, 0)
+        XCTAssertThrowsError(try Checker.check("-9223372036854775808u == 0u"))
     }
 
     func testConstantsThatAreNoAddressAreErrorsAtTheirColumn() {
