@@ -58,7 +58,13 @@ let package = Package(
         // Export: chosen catalog fields as CSV or NDJSON, streamed in bounded chunks.
         .target(name: "FlowExport", dependencies: ["FlowModel", "FlowQuery"], swiftSettings: optimised),
         // Reports: what default-deny would block, suggested policies, traffic summaries.
-        .target(name: "FlowReports", dependencies: ["FlowModel", "FlowStore", "FlowQuery"]),
+        .target(name: "FlowReports", dependencies: ["FlowModel", "FlowStore", "FlowQuery", "FlowPolicy"]),
+        // Policy simulation: CNP/CCNP/KNP parsed into entries, evaluated as Cilium 1.19 decides
+        // (docs/SIMULATE.md; the semantics in shared/docs/cilium-policy-semantics.md).
+        .target(
+            name: "FlowPolicy",
+            dependencies: ["FlowModel", "FlowQuery", .product(name: "Yams", package: "Yams")]
+        ),
         // HTTP API on Hummingbird: flows, follow, export, saved queries, push ingest, metrics.
         .target(
             name: "FlowServer",
@@ -77,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "flowtrail",
             dependencies: [
-                "FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowReports", "FlowServer",
+                "FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowReports", "FlowServer", "FlowPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
