@@ -98,6 +98,7 @@ let package = Package(
         // Shared by the end-to-end test targets: scratch folders, running the built binary.
         .target(name: "FlowTestSupport", dependencies: ["FlowModel", "FlowGen", "FlowStore"], path: "Tests/FlowTestSupport"),
         .testTarget(name: "FlowIngestTests", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowTestSupport"]),
+        .testTarget(name: "FlowPolicyTests", dependencies: ["FlowPolicy", "FlowQuery", "FlowTestSupport"]),
         .testTarget(name: "FlowReportsTests", dependencies: ["FlowTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "FlowServerTests",
