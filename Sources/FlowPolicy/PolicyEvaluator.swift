@@ -49,6 +49,11 @@ public enum DecidedBy: Hashable, Sendable {
 public struct Decision: Hashable, Sendable {
     public let allowed: Bool
     public let decidedBy: DecidedBy
+
+    public init(allowed: Bool, decidedBy: DecidedBy) {
+        self.allowed = allowed
+        self.decidedBy = decidedBy
+    }
 }
 
 /// Applies a policy set to flows (spec §7): per subject and direction, deny beats allow, then

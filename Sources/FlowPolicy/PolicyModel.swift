@@ -8,6 +8,13 @@ public struct RuleRef: Hashable, Sendable {
     public let section: String
     /// 0-based index in the section, counted across `spec` then `specs[…]` of one object.
     public let rule: Int
+
+    public init(policy: String, kind: String, section: String, rule: Int) {
+        self.policy = policy
+        self.kind = kind
+        self.section = section
+        self.rule = rule
+    }
 }
 
 /// A flow direction as Hubble records it (`traffic_direction`).
@@ -116,5 +123,5 @@ public struct PolicyError: Error, CustomStringConvertible, Sendable {
         self.reason = reason
     }
 
-    public var description: String { object.isEmpty ? "\(field): \(reason)" : "\(object): \(field): \(reason)" }
+    public var description: String { [object, field, reason].filter { !$0.isEmpty }.joined(separator: ": ") }
 }

@@ -11,7 +11,13 @@ enum YAMLValue {
 
     /// The documents of a YAML stream (`---`-separated); throws Yams' parse error with its line.
     static func documents(_ text: String) throws -> [Any] {
-        try Yams.compose_all(yaml: text).map { value($0) }
+        // YamlSequence ends early on a parse error and keeps it in `error`: check it, or a
+        // broken file would read as fewer (or no) policies.
+        var sequence = try Yams.compose_all(yaml: text)
+        var out: [Any] = []
+        while let node = sequence.next() { out.append(value(node)) }
+        if let error = sequence.error { throw error }
+        return out
     }
 
     static func value(_ node: Node) -> Any {
