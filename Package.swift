@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // C libraries from Debian: SQLite (libsqlite3-dev), zstd (libzstd-dev), zlib (zlib1g-dev).
@@ -69,8 +70,9 @@ let package = Package(
         .target(
             name: "FlowServer",
             dependencies: [
-                "FlowModel", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowReports",
+                "FlowModel", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowReports", "FlowPolicy",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

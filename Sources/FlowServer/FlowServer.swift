@@ -128,6 +128,7 @@ public enum FlowServer {
             (.get, "/api/v1/lost-events", { r, _ in try await api.lostEvents(r) }),
             (.get, "/api/v1/reports/default-deny", { r, _ in try await api.defaultDenyReport(r) }),
             (.get, "/api/v1/reports/summary", { r, _ in try await api.summaryReport(r) }),
+            (.post, "/api/v1/simulate", { r, _ in try await api.simulate(r) }),
         ]
     }
 
