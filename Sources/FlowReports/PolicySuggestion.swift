@@ -72,8 +72,12 @@ extension DefaultDenyReport {
                     let m = merged[body]!
                     out += "  # \(m.flows) flows, \(FlowTime.format(m.first)) to \(FlowTime.format(m.last))\n" + body
                 }
-                if needsDNS {
-                    out += "  # toFQDNs needs the DNS proxy to see lookups: allow DNS to kube-dns.\n"
+                // Any egress rule puts the pod's egress into default deny, so its DNS lookups
+                // would be dropped too (a simulation of the suggestions showed it); toFQDNs also
+                // needs the DNS proxy to see them.
+                if direction == 2 {
+                    out += needsDNS ? "  # toFQDNs needs the DNS proxy to see lookups: allow DNS to kube-dns.\n"
+                        : "  # Egress rules put the pod into default deny for egress: keep DNS to kube-dns working.\n"
                     out += "  - toEndpoints:\n    - matchLabels:\n"
                     out += "        \(Self.yq("k8s:io.kubernetes.pod.namespace")): \"kube-system\"\n        \"k8s-app\": \"kube-dns\"\n"
                     out += "    toPorts:\n    - ports:\n      - port: \"53\"\n        protocol: \"ANY\"\n      rules:\n        dns:\n        - matchPattern: \"*\"\n"

@@ -77,8 +77,8 @@ extension Simulation {
                 FlowTime.format(g.firstSeen), FlowTime.format(g.lastSeen), g.exampleUUID]
     }
 
-    /// For people: connections whose outcome changes, grouped by change, then the unchanged
-    /// ones, stale rules, unsupported constructs and a summary line.
+    /// For people: connections whose outcome changes, grouped by change (allowed → denied
+    /// first), then how many stay the same, stale rules, unsupported constructs and a summary.
     public func table() -> String {
         var out = ""
         let changed = connections.filter { $0.0.change != .unchanged }
@@ -89,7 +89,8 @@ extension Simulation {
         }
         let unchanged = connections.filter { $0.0.change == .unchanged }
         if !unchanged.isEmpty {
-            out += "\nUnchanged:\n" + TabularFormat.table(headers: Self.headers, rows: unchanged.map(cells))
+            // Usually most of them: counted here, listed by -o json and -o csv.
+            out += "\n\(unchanged.count) connections (\(unchanged.reduce(0) { $0 + $1.1.flows }) flows) keep their outcome; -o json or -o csv lists them.\n"
         }
         let stale = rules.filter { ruleFlows[$0] == nil }
         if !stale.isEmpty {
