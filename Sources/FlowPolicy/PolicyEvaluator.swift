@@ -104,6 +104,21 @@ public final class PolicyEvaluator {
             : Decision(allowed: true, decidedBy: .default("allow-all"))
     }
 
+    /// Whether the decision for `flow` (an L7 request) depends on the request itself: only when
+    /// an allow entry with HTTP or DNS rules on the matched port is what would decide it.
+    /// Otherwise any request of the same kind is decided alike, and callers may group them.
+    public func requestMatters(_ flow: FlowCase) -> Bool {
+        guard flow.request != nil else { return false }
+        let entries = entries(flow.direction, flow.subject)
+        guard !entries.isEmpty, entries.contains(where: { $0.defaultDeny }) else { return false }
+        if flow.direction == .ingress && flow.peer.hasReserved("host") { return false }
+        if entries.contains(where: { $0.deny && matches($0, flow) != nil }) { return false }
+        return entries.contains { e in
+            guard !e.deny, let rules = matches(e, flow) else { return false }
+            return rules.contains { $0.l7 != nil }
+        }
+    }
+
     /// nil when the entry does not match peer and L4; else the port rules that matched
     /// (empty for an L3-only or ICMP match: no L7 rules apply).
     func matches(_ e: PolicyEntry, _ flow: FlowCase) -> [PortRule]? {

@@ -12,6 +12,10 @@ public struct PolicySet: Sendable {
 
     public init() {}
 
+    /// Whether any entry matches on the ICMP type (`icmps`): only then does a flow's ICMP type
+    /// change its outcome.
+    public var hasICMPRules: Bool { entries.contains { !$0.icmps.isEmpty } }
+
     /// The rules of the set, in decision order, without KNP default-deny markers.
     public var rules: [RuleRef] {
         var seen = Set<RuleRef>(), out: [RuleRef] = []

@@ -59,31 +59,37 @@ public struct Simulation: Sendable {
     public internal(set) var lostEvents: (records: Int64, events: Int64) = (0, 0)
     public let policies: Int
 
-    /// Rows read one by one: ICMP, L7 events, traces without `is_reply` (the deprecated `reply`
-    /// is in the residual JSON), policy drops without a reason code (maybe a numeric one).
-    static let perFlowCondition = """
-        ((f.event_type IN (1, 4, 5, 129) OR (f.event_type = 0 AND f.flow_type = 2))
-          AND (f.l4_protocol IN (\(L4Protocol.icmpv4), \(L4Protocol.icmpv6)) OR f.event_type = 129 OR f.event_type = 0
-               OR (f.event_type = 4 AND f.is_reply IS NULL) OR (f.verdict = 2 AND f.drop_reason = 0)))
-        """
-
     /// Runs `set` over `[since, until)` of the store (whole store without bounds), flows
     /// narrowed by `filters` (ORed). `perFlow`, when given, receives every evaluated flow in
-    /// time order (then every row is read one by one).
+    /// time order (every row is then read and decoded). Otherwise rows are scanned by
+    /// `workers` threads (each opening its own read-only connection) and reduced to distinct
+    /// keys (SimulationScan.swift), each evaluated once; only HTTP requests whose outcome
+    /// depends on the request itself are read one by one.
     public static func run(engine: QueryEngine, set: PolicySet, since: Int64?, until: Int64?, filters: [Typed] = [],
-                           perFlow: ((SimulatedFlow) throws -> Void)? = nil) throws -> Simulation {
+                           workers: Int = 1, perFlow: ((SimulatedFlow) throws -> Void)? = nil) throws -> Simulation {
         let range = ReportRange(engine: engine, since: since, until: until)
         let from = since ?? range.since, to = until ?? range.until
         var sim = Simulation(since: from, until: to, unsupported: set.unsupported, rules: set.rules, policies: set.policies)
         sim.lostEvents = try LostEvents.total(engine.store.db, since: from, until: to)
         var run = SimulationRun(engine: engine, evaluator: PolicyEvaluator(set))
-        for day in engine.days(since: from, until: to) {
-            let (filter, params) = QueryEngine.filterSQL(filters, day: day, offset: 2)
-            let bounds: [SQLValue] = [.int(from), .int(to)]
-            if perFlow == nil {
-                try run.grouped(day: day, filter: filter, params: bounds + params, into: &sim)
+        let days = engine.days(since: from, until: to)
+        if let perFlow {
+            for day in days {
+                let (filter, params) = QueryEngine.filterSQL(filters, day: day, offset: 2)
+                try run.oneByOne(day: day, filter: filter, params: [.int(from), .int(to)] + params, into: &sim, perFlow)
             }
-            try run.oneByOne(day: day, filter: filter, params: bounds + params, all: perFlow != nil, into: &sim, perFlow)
+        } else {
+            let scan = try SimulationScanner.run(store: engine.store, days: days, from: from, to: to, filters: filters,
+                                                 needsICMPType: set.hasICMPRules, workers: workers)
+            for (r, n) in scan.skipped { sim.skipped[r, default: 0] += n }
+            var requests: Set<ScanKey> = []
+            for (key, group) in scan.groups where !(try run.count(key, group, into: &sim)) { requests.insert(key) }
+            if !requests.isEmpty {
+                for day in days {
+                    let (filter, params) = QueryEngine.filterSQL(filters, day: day, offset: 2)
+                    try run.requests(day: day, filter: filter, params: [.int(from), .int(to)] + params, only: requests, into: &sim)
+                }
+            }
         }
         try run.finish(&sim)
         return sim
@@ -148,61 +154,84 @@ struct SimulationRun {
         return d
     }
 
-    /// L3/L4 flows, one evaluation per distinct key.
-    mutating func grouped(day: Int64, filter: String, params: [SQLValue], into sim: inout Simulation) throws {
+    /// Counts a scanned group; false (and nothing counted) for HTTP requests whose outcome
+    /// depends on the request: those are read one by one.
+    mutating func count(_ key: ScanKey, _ g: ScanGroup, into sim: inout Simulation) throws -> Bool {
+        let dir: PolicyDirection = key.direction == 1 ? .ingress : .egress
+        let peer = try endpointLabels(key.peer)
+        var request: L7Request?
+        if key.l7 == -1 {
+            request = .http(method: "", authority: "", path: "", headers: [:])
+        } else if key.l7 > 0 {
+            request = .dns(query: try lookup.text(key.l7))
+        }
+        let flowCase = FlowCase(direction: dir, subject: try endpointLabels(key.subject), peer: peer,
+                                peerIP: key.peerIP != 0 ? try address(key.peerIP) : nil,
+                                peerNames: key.names != 0 ? try lookup.names(key.names) : [],
+                                protocolNumber: key.protocolNumber, port: key.port, request: request)
+        if key.l7 == -1, evaluator.requestMatters(flowCase) { return false }
+        let d = decide(flowCase)
+        let c = try connection(dir, subjectID: key.subject, peerID: key.peer, peerWorld: peer.isWorld, ipID: key.peerIP,
+                               namesID: key.names, protocolNumber: key.protocolNumber, port: key.port, recorded: key.recorded, decision: d)
+        if sim.count(c, flows: g.flows, first: g.first, last: g.last, into: &groups) {
+            groups[c]!.example = g.example
+            groups[c]!.exampleUUID = ""
+        }
+        return true
+    }
+
+    /// HTTP requests of the keys in `only`, read and evaluated one by one.
+    mutating func requests(day: Int64, filter: String, params: [SQLValue], only: Set<ScanKey>, into sim: inout Simulation) throws {
+        let extra = Int32(2 + FlowReader.dictColumnCount)
         let s = try engine.store.db.prepare("""
-            SELECT f.event_type, f.flow_type, f.verdict, f.drop_reason, coalesce(f.is_reply, 0), f.direction, f.trace_point,
-                   f.src_ep, f.dst_ep, CASE f.direction WHEN 1 THEN f.src_ip ELSE f.dst_ip END,
-                   CASE f.direction WHEN 2 THEN f.dst_names END, f.l4_protocol, f.dst_port,
-                   count(*), min(f.time), max(f.time)
+            SELECT \(FlowReader.selectList), f.src_ep, f.dst_ep, f.src_ip, f.dst_ip, f.dst_names, f.verdict, f.direction,
+                   f.l4_protocol, f.dst_port
             FROM "\(FlowStore.flowTable(day))" AS f
-            WHERE f.time >= ?1 AND f.time < ?2 AND (\(filter)) AND NOT \(Simulation.perFlowCondition)
-            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
+            WHERE f.time >= ?1 AND f.time < ?2 AND (\(filter))
+              AND (f.event_type = 129 OR (f.event_type = 0 AND f.flow_type = 2)) AND f.l7_type = 1
+              AND (f.http_method IS NOT NULL OR f.http_code <> 0)
+            ORDER BY f.time, f.id
             """)
         try s.bind(params)
         while try s.step() {
-            let flows = s.int(13)
-            let eventType = FlowClassification.eventType(s.int(0), flowType: s.int(1))
-            let direction = s.int(5)
+            let verdict = s.int(extra + 5), direction = s.int(extra + 6)
             let recorded: RecordedOutcome
-            switch FlowClassification.classify(eventType: eventType, verdict: s.int(2), dropReason: s.int(3), isReply: s.int(4) != 0,
-                                               direction: direction, tracePoint: s.int(6), l7Type: 0, l7Kind: "") {
-            case .failure(let e):
-                sim.skipped[e.reason, default: 0] += flows
-                continue
-            case .success(let r): recorded = r
+            switch verdict {
+            case 1, 5: recorded = .allowed
+            case 4: recorded = .audit
+            case 2: recorded = .denied
+            default: continue
             }
-            let dir: PolicyDirection = direction == 1 ? .ingress : .egress
-            let sourceID = s.int(7), destinationID = s.int(8)
-            let (subjectID, peerID) = dir == .ingress ? (destinationID, sourceID) : (sourceID, destinationID)
-            let subject = try endpointLabels(subjectID)
-            guard subject.namespace != nil else {
-                sim.skipped[.subjectNotPod, default: 0] += flows
-                continue
-            }
-            let peer = try endpointLabels(peerID)
-            let ipID = s.int(9), namesID = s.int(10)
-            let flowCase = FlowCase(direction: dir, subject: subject, peer: peer, peerIP: peer.isWorld ? try address(ipID) : nil,
-                                    peerNames: peer.isWorld && dir == .egress ? try lookup.names(namesID) : [],
-                                    protocolNumber: s.int(11), port: s.int(12))
-            let d = decide(flowCase)
-            let c = try connection(dir, subjectID: subjectID, peerID: peerID, peerWorld: peer.isWorld, ipID: ipID, namesID: namesID,
-                                   protocolNumber: flowCase.protocolNumber, port: flowCase.port, recorded: recorded, decision: d)
-            let first = s.int(14)
-            if sim.count(c, flows: flows, first: first, last: s.int(15), into: &groups) {
-                groups[c]!.example = (day, first, sourceID, destinationID)
+            let ingress = direction == 1
+            let source = s.int(extra), destination = s.int(extra + 1)
+            let (subject, peer) = ingress ? (destination, source) : (source, destination)
+            let world = try endpointLabels(peer).isWorld
+            let key = ScanKey(recorded: recorded, direction: direction, subject: subject, peer: peer,
+                              peerIP: world ? s.int(ingress ? extra + 2 : extra + 3) : 0, names: world && !ingress ? s.int(extra + 4) : 0,
+                              protocolNumber: s.int(extra + 7), port: s.int(extra + 8), l7: -1)
+            guard only.contains(key) else { continue }
+            try engine.reader.line(day: day, row: s, firstDictColumn: 2)
+            guard let json = try? JSONValue.parse(String(decoding: engine.reader.lineBytes, as: UTF8.self)),
+                  case .success(let read) = FlowJSONCase.read(json) else { continue }
+            let d = evaluator.evaluate(read.flow)
+            let c = try connection(read.flow.direction, subjectID: subject, peerID: peer, peerWorld: world, ipID: key.peerIP,
+                                   namesID: key.names, protocolNumber: key.protocolNumber, port: key.port, recorded: read.recorded, decision: d)
+            let time = s.int(0)
+            if sim.count(c, flows: 1, first: time, last: time, into: &groups) {
+                groups[c]!.exampleUUID = read.uuid
+                groups[c]!.example = nil
             }
         }
     }
 
-    /// Rows read and evaluated one by one (or, for `--flows`, every row).
-    mutating func oneByOne(day: Int64, filter: String, params: [SQLValue], all: Bool, into sim: inout Simulation,
+    /// Every row read and evaluated one by one (`--flows`).
+    mutating func oneByOne(day: Int64, filter: String, params: [SQLValue], into sim: inout Simulation,
                            _ perFlow: ((SimulatedFlow) throws -> Void)?) throws {
         let extra = Int32(2 + FlowReader.dictColumnCount)
         let s = try engine.store.db.prepare("""
             SELECT \(FlowReader.selectList), f.src_ep, f.dst_ep, f.src_ip, f.dst_ip, f.dst_names
             FROM "\(FlowStore.flowTable(day))" AS f
-            WHERE f.time >= ?1 AND f.time < ?2 AND (\(filter)) AND \(all ? "1" : Simulation.perFlowCondition)
+            WHERE f.time >= ?1 AND f.time < ?2 AND (\(filter))
             ORDER BY f.time, f.id
             """)
         try s.bind(params)
@@ -218,12 +247,16 @@ struct SimulationRun {
             case .success(let r): read = r
             }
             let d = read.flow.request == nil ? decide(read.flow) : evaluator.evaluate(read.flow)
+            // The same key as the scan's, so --flows and -o json group alike (ICMP types only
+            // when a policy reads them).
+            let port = read.flow.protocolNumber == L4Protocol.icmpv4 || read.flow.protocolNumber == L4Protocol.icmpv6
+                ? (evaluator.set.hasICMPRules ? read.flow.port : 0) : read.flow.port
             let ingress = read.flow.direction == .ingress
             let sourceID = s.int(extra), destinationID = s.int(extra + 1)
             let (subjectID, peerID) = ingress ? (destinationID, sourceID) : (sourceID, destinationID)
             let c = try connection(read.flow.direction, subjectID: subjectID, peerID: peerID, peerWorld: read.flow.peer.isWorld,
                                    ipID: ingress ? s.int(extra + 2) : s.int(extra + 3), namesID: ingress ? 0 : s.int(extra + 4),
-                                   protocolNumber: read.flow.protocolNumber, port: read.flow.port, recorded: read.recorded, decision: d)
+                                   protocolNumber: read.flow.protocolNumber, port: port, recorded: read.recorded, decision: d)
             let time = s.int(0)
             if sim.count(c, flows: 1, first: time, last: time, into: &groups) {
                 groups[c]!.exampleUUID = read.uuid

@@ -9,7 +9,7 @@ import FlowStore
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks, each against a peer measured in the same run.",
-        subcommands: [IngestBench.self, QueryBench.self]
+        subcommands: [IngestBench.self, QueryBench.self, SimulateBench.self]
     )
 }
 

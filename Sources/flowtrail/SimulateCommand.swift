@@ -55,7 +55,7 @@ struct SimulateCommand: ParsableCommand {
                 }
                 out.flush()
             } else {
-                let sim = try Simulation.run(engine: engine, set: set, since: since, until: until, filters: filters)
+                let sim = try Simulation.run(engine: engine, set: set, since: since, until: until, filters: filters, workers: 2)
                 switch output {
                 case .json: print(sim.json())
                 case .csv: print(sim.csv(), terminator: "")

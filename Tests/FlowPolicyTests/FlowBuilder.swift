@@ -63,6 +63,8 @@ struct TestFlow {
     var icmpType: Int?
     var dropReason: String?
     var isReply: Bool?
+    /// The deprecated `reply` of older Hubble, without `is_reply`.
+    var reply: Bool?
     var tracePoint: String?
     var names: [String] = []
     var http: (method: String, url: String, headers: [(String, String)])?
@@ -85,6 +87,7 @@ struct TestFlow {
         }
         if let dropReason { f["drop_reason_desc"] = dropReason }
         if let isReply { f["is_reply"] = isReply }
+        if let reply { f["reply"] = reply }
         if let tracePoint { f["trace_observation_point"] = tracePoint }
         if !names.isEmpty { f["destination_names"] = names }
         if let matchType { f["policy_match_type"] = matchType }

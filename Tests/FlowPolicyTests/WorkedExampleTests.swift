@@ -73,6 +73,23 @@ final class WorkedExampleTests: XCTestCase {
                 Expect(ingress("b", client, server, port: 80), "denied", "cilium-test/deny-80 ingressDeny[0]"),
                 Expect(ping, "denied", "default-deny"),
             ])
+        // With an icmps rule the type decides: echo requests allowed, other types not.
+        var unreachable = ping
+        unreachable.uuid = "d"
+        unreachable.icmpType = 3
+        try checkSimulation("""
+            apiVersion: cilium.io/v2
+            kind: CiliumNetworkPolicy
+            metadata: {name: ping, namespace: cilium-test}
+            spec:
+              endpointSelector: {matchLabels: {app: server}}
+              ingress:
+              - icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]
+            """, [
+                Expect(ping, "allowed", "cilium-test/ping ingress[0]"),
+                Expect(unreachable, "denied", "default-deny"),
+                Expect(ingress("e", client, server, port: 80), "denied", "default-deny"),
+            ])
     }
 
     func test04L4OnlyRuleWildcardsL7() throws {
@@ -379,6 +396,10 @@ final class WorkedExampleTests: XCTestCase {
         var oldReply = ingress("h", client, echo)
         oldReply.eventType = 4
         oldReply.tracePoint = "TO_ENDPOINT"
+        var oldStyleReply = ingress("j", client, echo)
+        oldStyleReply.eventType = 4
+        oldStyleReply.tracePoint = "TO_ENDPOINT"
+        oldStyleReply.reply = true
         var toEndpoint = ingress("i", client, echo)
         toEndpoint.eventType = 4
         toEndpoint.tracePoint = "TO_ENDPOINT"
@@ -394,6 +415,7 @@ final class WorkedExampleTests: XCTestCase {
             """, [
                 .skip(fromEndpoint, .traceBeforePolicy),
                 .skip(reply, .reply),
+                .skip(oldStyleReply, .reply),
                 .skip(noDirection, .unknownDirection),
                 .skip(ctDrop, .nonPolicyDrop),
                 .skip(sock, .notPolicyEvent),

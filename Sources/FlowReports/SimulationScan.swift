@@ -1,0 +1,246 @@
+import Foundation
+import FlowModel
+import FlowPolicy
+import FlowQuery
+import FlowStore
+
+/// What a flow row contributes to a simulation, as dictionary ids: everything its outcome and
+/// its connection depend on. Millions of rows reduce to a few thousand keys.
+struct ScanKey: Hashable, Sendable {
+    var recorded: RecordedOutcome
+    var direction: Int64
+    var subject: Int64
+    var peer: Int64
+    /// The peer's IP id, for world peers only (CIDR rules read it; pods and nodes never match one).
+    var peerIP: Int64
+    /// `destination_names` id, for world peers of EGRESS only (toFQDNs).
+    var names: Int64
+    var protocolNumber: Int64
+    /// Destination port, or the ICMP type (0 when no policy has `icmps`: then it cannot matter).
+    var port: Int64
+    /// 0: no L7 request; -1: an HTTP request; else the DNS query's id.
+    var l7: Int64
+}
+
+struct ScanGroup: Sendable {
+    var flows: Int64 = 0
+    var first = Int64.max
+    var last = Int64.min
+    var example: (day: Int64, time: Int64, source: Int64, destination: Int64) = (0, 0, 0, 0)
+
+    mutating func add(time: Int64, day: Int64, source: Int64, destination: Int64, flows n: Int64 = 1) {
+        flows += n
+        if time < first {
+            first = time
+            example = (day, time, source, destination)
+        }
+        last = max(last, time)
+    }
+
+    mutating func merge(_ o: ScanGroup) {
+        flows += o.flows
+        if o.first < first {
+            first = o.first
+            example = o.example
+        }
+        last = max(last, o.last)
+    }
+}
+
+/// One worker's scan of time chunks: classification (spec §8) in the loop, the residual JSON
+/// read only for the few rows whose outcome depends on a field kept there.
+final class SimulationScanner {
+    let store: FlowStore
+    let reader: FlowReader
+    let needsICMPType: Bool
+    var groups: [ScanKey: ScanGroup] = [:]
+    var skipped: [SkipReason: Int64] = [:]
+    /// Per endpoint id: whether it is a pod (a subject) and whether it is world.
+    private var endpoints: [Int64: (pod: Bool, world: Bool)] = [:]
+
+    init(store: FlowStore, needsICMPType: Bool) {
+        self.store = store
+        reader = FlowReader(store: store)
+        self.needsICMPType = needsICMPType
+    }
+
+    static let columns = """
+        f.time, f.event_type, f.flow_type, f.verdict, f.drop_reason, f.is_reply, f.direction, f.trace_point,
+        f.src_ep, f.dst_ep, f.src_ip, f.dst_ip, f.dst_names, f.l4_protocol, f.dst_port, f.l7_type,
+        (f.http_method IS NOT NULL OR f.http_code <> 0), f.dns_query, f.block
+        """
+
+    func endpoint(_ id: Int64) throws -> (pod: Bool, world: Bool) {
+        if let e = endpoints[id] { return e }
+        var texts: [String] = [], identity: Int64 = 0
+        if id != 0, case .object(let o)? = try? JSONValue.parse(String(decoding: try reader.dictionaryValue(id), as: UTF8.self)) {
+            if case .array(let a)? = o["labels"] { texts = a.compactMap { if case .string(let s) = $0 { return s }; return nil } }
+            if case .number(_, let raw)? = o["identity"] { identity = Int64(raw) ?? 0 }
+        }
+        let labels = EndpointLabels(texts: texts, identity: identity)
+        let e = (labels.namespace != nil, labels.isWorld)
+        endpoints[id] = e
+        return e
+    }
+
+    /// Scans `[from, to)` of partition `day`, flows narrowed by `filter` (SQL on alias f).
+    func scan(day: Int64, from: Int64, to: Int64, filter: String, params: [SQLValue]) throws {
+        let s = try store.db.prepare("""
+            SELECT \(Self.columns) FROM "\(FlowStore.flowTable(day))" AS f
+            WHERE f.time >= ?1 AND f.time < ?2 AND (\(filter))
+            """)
+        try s.bind([.int(from), .int(to)] + params)
+        while try s.step() {
+            let time = s.int(0)
+            let eventType = FlowClassification.eventType(s.int(1), flowType: s.int(2))
+            let verdict = s.int(3), direction = s.int(6), tracePoint = s.int(7), proto = s.int(13)
+            var dropReason = s.int(4), isReply = s.int(5) != 0, port = s.int(14)
+            let l7Type = s.int(15), http = s.int(16) != 0, dnsQuery = s.int(17)
+            let policyEvent = eventType == 1 || eventType == 4 || eventType == 5 || eventType == 129
+            // Facts kept only in the residual JSON, read where the outcome depends on them.
+            let icmp = proto == L4Protocol.icmpv4 || proto == L4Protocol.icmpv6
+            let oldReply = eventType == 4 && s.isNull(5) && FlowClassification.tracePointsAfterPolicy.contains(tracePoint)
+            let numericDrop = verdict == 2 && eventType != 129 && dropReason == 0
+            if policyEvent && (oldReply || numericDrop || (icmp && needsICMPType)) {
+                let residual = try reader.residual(day: day, ref: s.int(18))
+                if oldReply { isReply = ResidualScan.bool(residual, "reply") ?? false }
+                if numericDrop { dropReason = ResidualScan.int(residual, "drop_reason") ?? 0 }
+                if icmp && needsICMPType { port = ResidualScan.icmpType(residual) }
+            } else if icmp {
+                port = 0
+            }
+            let l7Kind = eventType == 129 ? (http ? "http" : dnsQuery != 0 ? "dns" : "other") : ""
+            let recorded: RecordedOutcome
+            switch FlowClassification.classify(eventType: eventType, verdict: verdict, dropReason: dropReason, isReply: isReply,
+                                               direction: direction, tracePoint: tracePoint, l7Type: l7Type, l7Kind: l7Kind) {
+            case .failure(let e):
+                skipped[e.reason, default: 0] += 1
+                continue
+            case .success(let r): recorded = r
+            }
+            let source = s.int(8), destination = s.int(9)
+            let ingress = direction == 1
+            let (subject, peer) = ingress ? (destination, source) : (source, destination)
+            guard try endpoint(subject).pod else {
+                skipped[.subjectNotPod, default: 0] += 1
+                continue
+            }
+            let world = try endpoint(peer).world
+            let key = ScanKey(recorded: recorded, direction: direction, subject: subject, peer: peer,
+                              peerIP: world ? s.int(ingress ? 10 : 11) : 0, names: world && !ingress ? s.int(12) : 0,
+                              protocolNumber: proto, port: port, l7: eventType == 129 ? (l7Kind == "http" ? -1 : dnsQuery) : 0)
+            groups[key, default: ScanGroup()].add(time: time, day: day, source: source, destination: destination)
+        }
+    }
+
+    /// Splits the days in range into time chunks and scans them on `workers` threads, each with
+    /// its own read-only connection; returns the merged groups and skip counts.
+    static func run(store: FlowStore, days: [Int64], from: Int64, to: Int64, filters: [Typed], needsICMPType: Bool,
+                    workers: Int) throws -> (groups: [ScanKey: ScanGroup], skipped: [SkipReason: Int64]) {
+        let dayNanos: Int64 = 86_400_000_000_000
+        var chunks: [(day: Int64, from: Int64, to: Int64)] = []
+        for day in days {
+            let lo = max(from, day * dayNanos), hi = min(to, (day + 1) * dayNanos)
+            guard lo < hi else { continue }
+            // The day's own first and last flow, so chunks split the flows, not empty hours.
+            let bounds = try store.db.rows("SELECT min(time), max(time) FROM \"\(FlowStore.flowTable(day))\" WHERE time >= ? AND time < ?",
+                                           [.int(lo), .int(hi)])
+            guard let first = bounds.first?[0].int, let last = bounds.first?[1].int else { continue }
+            let pieces = Int64(max(1, workers * 2))
+            let step = max(1, (last + 1 - first) / pieces + 1)
+            var start = first
+            while start <= last {
+                let end = min(last + 1, start + step)
+                chunks.append((day, start, end))
+                start = end
+            }
+        }
+        let scanners = try (0..<max(1, min(workers, chunks.count))).map { k in
+            SimulationScanner(store: k == 0 ? store : try FlowStore(path: store.path, readOnly: true), needsICMPType: needsICMPType)
+        }
+        let next = NSLock()
+        var cursor = 0, failure: Error?
+        DispatchQueue.concurrentPerform(iterations: scanners.count) { w in
+            let scanner = scanners[w]
+            while true {
+                next.lock()
+                let k = cursor
+                cursor += 1
+                let stop = failure != nil
+                next.unlock()
+                guard k < chunks.count, !stop else { return }
+                let c = chunks[k]
+                do {
+                    try scanner.registerFunctionsIfNeeded(filters)
+                    let (filter, params) = QueryEngine.filterSQL(filters, day: c.day, offset: 2)
+                    try scanner.scan(day: c.day, from: c.from, to: c.to, filter: filter, params: params)
+                } catch {
+                    next.lock()
+                    if failure == nil { failure = error }
+                    next.unlock()
+                    return
+                }
+            }
+        }
+        if let failure { throw failure }
+        var groups = scanners[0].groups, skipped = scanners[0].skipped
+        for s in scanners.dropFirst() {
+            for (k, g) in s.groups { groups[k, default: ScanGroup()].merge(g) }
+            for (r, n) in s.skipped { skipped[r, default: 0] += n }
+        }
+        return (groups, skipped)
+    }
+
+    private var engine: QueryEngine?
+
+    /// A filter may call flowtrail's SQL functions: a worker's own connection needs them too.
+    func registerFunctionsIfNeeded(_ filters: [Typed]) throws {
+        guard !filters.isEmpty, engine == nil else { return }
+        engine = try QueryEngine(store: store)
+    }
+}
+
+/// Reads one scalar field of a flow's residual JSON (canonical, as flowtrail stores it) by
+/// scanning for `"name":`: the residual holds few fields, and the names read here
+/// (`reply`, `drop_reason`, the ICMP `type`) occur once in it.
+enum ResidualScan {
+    static func find(_ bytes: UnsafeBufferPointer<UInt8>, _ name: String) -> Int? {
+        let needle = Array("\"\(name)\":".utf8)
+        guard bytes.count >= needle.count else { return nil }
+        var i = 0
+        let last = bytes.count - needle.count
+        outer: while i <= last {
+            for k in 0..<needle.count where bytes[i + k] != needle[k] {
+                i += 1
+                continue outer
+            }
+            return i + needle.count
+        }
+        return nil
+    }
+
+    /// The `type` inside `"ICMPv4":{…}` or `"ICMPv6":{…}` (0, the proto3 default, when absent).
+    static func icmpType(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
+        guard let start = find(bytes, "ICMPv4") ?? find(bytes, "ICMPv6") else { return 0 }
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "}") { end += 1 }
+        let object = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        return int(object, "type") ?? 0
+    }
+
+    static func bool(_ bytes: UnsafeBufferPointer<UInt8>, _ name: String) -> Bool? {
+        guard let at = find(bytes, name), at < bytes.count else { return nil }
+        return bytes[at] == UInt8(ascii: "t")
+    }
+
+    static func int(_ bytes: UnsafeBufferPointer<UInt8>, _ name: String) -> Int64? {
+        guard var at = find(bytes, name) else { return nil }
+        var n: Int64 = 0, digits = 0
+        while at < bytes.count, bytes[at] >= 0x30, bytes[at] <= 0x39, digits < 12 {
+            n = n * 10 + Int64(bytes[at] - 0x30)
+            at += 1
+            digits += 1
+        }
+        return digits > 0 ? n : nil
+    }
+}
