@@ -79,8 +79,8 @@ public struct Simulation: Sendable {
                 try run.oneByOne(day: day, filter: filter, params: [.int(from), .int(to)] + params, into: &sim, perFlow)
             }
         } else {
-            let scan = try SimulationScanner.run(store: engine.store, days: days, from: from, to: to, filters: filters,
-                                                 needsICMPType: set.hasICMPRules, workers: workers)
+            let scan = try Self.scan(engine: engine, days: days, from: from, to: to, filters: filters,
+                                     needsICMPType: set.hasICMPRules, workers: workers)
             for (r, n) in scan.skipped { sim.skipped[r, default: 0] += n }
             var requests: Set<ScanKey> = []
             for (key, group) in scan.groups where !(try run.count(key, group, into: &sim)) { requests.insert(key) }
@@ -93,6 +93,42 @@ public struct Simulation: Sendable {
         }
         try run.finish(&sim)
         return sim
+    }
+
+    /// Groups and skip counts over `[from, to)`: the p_ rollup for whole hours (without
+    /// filters), raw rows at the edges and where the rollup cannot decide.
+    static func scan(engine: QueryEngine, days: [Int64], from: Int64, to: Int64, filters: [Typed], needsICMPType: Bool,
+                     workers: Int) throws -> (groups: [ScanKey: ScanGroup], skipped: [SkipReason: Int64]) {
+        let hour = Rollups.nanosPerHour, dayNanos: Int64 = 86_400_000_000_000
+        let firstHour = ReportRange.ceil(from, hour) / hour, endHour = ReportRange.floor(to, hour) / hour
+        var ranges: [(day: Int64, from: Int64, to: Int64)] = [], rollups: [(day: Int64, fromHour: Int64, toHour: Int64)] = []
+        for day in days {
+            let lo = max(from, day * dayNanos), hi = min(to, (day + 1) * dayNanos)
+            guard lo < hi else { continue }
+            let h0 = max(firstHour, day * 24), h1 = min(endHour, (day + 1) * 24)
+            var rolled = filters.isEmpty && h0 < h1
+            if rolled {
+                rolled = try engine.store.db.scalar("SELECT count(*) FROM sqlite_master WHERE name = ?", [.text("p_" + FlowTime.dayStamp(day))]) == 1
+            }
+            if rolled {
+                rollups.append((day, h0, h1))
+                ranges.append((day, lo, h0 * hour))
+                ranges.append((day, h1 * hour, hi))
+            } else {
+                ranges.append((day, lo, hi))
+            }
+        }
+        var result = try SimulationScanner.run(store: engine.store, ranges: ranges, rollups: rollups, filters: filters,
+                                               condition: nil, needsICMPType: needsICMPType, workers: workers)
+        if result.residualRows > 0 {
+            // Rollup rows whose outcome may depend on the residual JSON: those raw rows.
+            let more = try SimulationScanner.run(store: engine.store, ranges: rollups.map { ($0.day, $0.fromHour * hour, $0.toHour * hour) },
+                                                 rollups: [], filters: [], condition: Rollups.simulationNeedsResidual(icmp: needsICMPType),
+                                                 needsICMPType: needsICMPType, workers: workers)
+            for (k, g) in more.groups { result.groups[k, default: ScanGroup()].merge(g) }
+            for (r, n) in more.skipped { result.skipped[r, default: 0] += n }
+        }
+        return (result.groups, result.skipped)
     }
 
     mutating func count(_ c: SimulatedConnection, flows: Int64, first: Int64, last: Int64, into groups: inout [SimulatedConnection: SimulatedGroup]) -> Bool {

@@ -55,6 +55,8 @@ final class SimulationScanner {
     let needsICMPType: Bool
     var groups: [ScanKey: ScanGroup] = [:]
     var skipped: [SkipReason: Int64] = [:]
+    /// Rollup rows left for a scan of raw rows (they need the residual JSON).
+    var residualRows = 0
     /// Per endpoint id: whether it is a pod (a subject) and whether it is world.
     private var endpoints: [Int64: (pod: Bool, world: Bool)] = [:]
 
@@ -83,6 +85,61 @@ final class SimulationScanner {
         return e
     }
 
+    /// One row's fields (or one p_ rollup row's), as the scan and the rollup give them.
+    struct Fields {
+        var eventType, flowType, verdict, dropReason: Int64
+        /// nil: the flow has no `is_reply`.
+        var isReply: Int64?
+        var direction, tracePoint, source, destination: Int64
+        /// The peer's IP and (egress) names ids: from the row by direction, or the rollup's.
+        var peerIP, peerNames, proto, port, l7Type: Int64
+        var http: Bool
+        var dnsQuery: Int64
+    }
+
+    /// Whether a row with these fields needs its residual JSON (spec §8 reads `reply`, the
+    /// numeric `drop_reason`; `icmps` rules read the ICMP type).
+    func needsResidual(_ f: Fields) -> (oldReply: Bool, numericDrop: Bool, icmpType: Bool) {
+        let eventType = FlowClassification.eventType(f.eventType, flowType: f.flowType)
+        let policyEvent = eventType == 1 || eventType == 4 || eventType == 5 || eventType == 129
+        guard policyEvent, f.isReply != 1 else { return (false, false, false) }
+        let oldReply = eventType == 4 && f.isReply == nil && FlowClassification.tracePointsAfterPolicy.contains(f.tracePoint)
+        let numericDrop = f.verdict == 2 && eventType != 129 && f.dropReason == 0
+        let icmp = needsICMPType && (f.proto == L4Protocol.icmpv4 || f.proto == L4Protocol.icmpv6)
+        let skipOnly = eventType == 4 && !FlowClassification.tracePointsAfterPolicy.contains(f.tracePoint)
+        return skipOnly ? (false, false, false) : (oldReply, numericDrop, icmp)
+    }
+
+    /// Classifies and counts `flows` flows with these fields (residual facts already read).
+    func process(_ f: Fields, flows: Int64, first: Int64, last: Int64, day: Int64) throws {
+        let eventType = FlowClassification.eventType(f.eventType, flowType: f.flowType)
+        let l7Kind = eventType == 129 ? (f.http ? "http" : f.dnsQuery != 0 ? "dns" : "other") : ""
+        let recorded: RecordedOutcome
+        switch FlowClassification.classify(eventType: eventType, verdict: f.verdict, dropReason: f.dropReason, isReply: f.isReply == 1,
+                                           direction: f.direction, tracePoint: f.tracePoint, l7Type: f.l7Type, l7Kind: l7Kind) {
+        case .failure(let e):
+            skipped[e.reason, default: 0] += flows
+            return
+        case .success(let r): recorded = r
+        }
+        let ingress = f.direction == 1
+        let (subject, peer) = ingress ? (f.destination, f.source) : (f.source, f.destination)
+        guard try endpoint(subject).pod else {
+            skipped[.subjectNotPod, default: 0] += flows
+            return
+        }
+        let world = try endpoint(peer).world
+        let icmp = f.proto == L4Protocol.icmpv4 || f.proto == L4Protocol.icmpv6
+        let key = ScanKey(recorded: recorded, direction: f.direction, subject: subject, peer: peer,
+                          peerIP: world ? f.peerIP : 0, names: world && !ingress ? f.peerNames : 0,
+                          protocolNumber: f.proto, port: icmp && !needsICMPType ? 0 : f.port,
+                          l7: eventType == 129 ? (l7Kind == "http" ? -1 : f.dnsQuery) : 0)
+        var g = groups[key] ?? ScanGroup()
+        g.add(time: first, day: day, source: f.source, destination: f.destination, flows: flows)
+        g.last = max(g.last, last)
+        groups[key] = g
+    }
+
     /// Scans `[from, to)` of partition `day`, flows narrowed by `filter` (SQL on alias f).
     func scan(day: Int64, from: Int64, to: Int64, filter: String, params: [SQLValue]) throws {
         let s = try store.db.prepare("""
@@ -91,72 +148,73 @@ final class SimulationScanner {
             """)
         try s.bind([.int(from), .int(to)] + params)
         while try s.step() {
-            let time = s.int(0)
-            let eventType = FlowClassification.eventType(s.int(1), flowType: s.int(2))
-            let verdict = s.int(3), direction = s.int(6), tracePoint = s.int(7), proto = s.int(13)
-            var dropReason = s.int(4), isReply = s.int(5) != 0, port = s.int(14)
-            let l7Type = s.int(15), http = s.int(16) != 0, dnsQuery = s.int(17)
-            let policyEvent = eventType == 1 || eventType == 4 || eventType == 5 || eventType == 129
-            // Facts kept only in the residual JSON, read where the outcome depends on them.
-            let icmp = proto == L4Protocol.icmpv4 || proto == L4Protocol.icmpv6
-            let oldReply = eventType == 4 && s.isNull(5) && FlowClassification.tracePointsAfterPolicy.contains(tracePoint)
-            let numericDrop = verdict == 2 && eventType != 129 && dropReason == 0
-            if policyEvent && (oldReply || numericDrop || (icmp && needsICMPType)) {
+            let time = s.int(0), direction = s.int(6)
+            var f = Fields(eventType: s.int(1), flowType: s.int(2), verdict: s.int(3), dropReason: s.int(4),
+                           isReply: s.isNull(5) ? nil : s.int(5), direction: direction, tracePoint: s.int(7),
+                           source: s.int(8), destination: s.int(9), peerIP: s.int(direction == 1 ? 10 : 11),
+                           peerNames: direction == 2 ? s.int(12) : 0, proto: s.int(13), port: s.int(14), l7Type: s.int(15),
+                           http: s.int(16) != 0, dnsQuery: s.int(17))
+            let need = needsResidual(f)
+            if need.oldReply || need.numericDrop || need.icmpType {
+                // Facts kept only in the residual JSON, read where the outcome depends on them.
                 let residual = try reader.residual(day: day, ref: s.int(18))
-                if oldReply { isReply = ResidualScan.bool(residual, "reply") ?? false }
-                if numericDrop { dropReason = ResidualScan.int(residual, "drop_reason") ?? 0 }
-                if icmp && needsICMPType { port = ResidualScan.icmpType(residual) }
-            } else if icmp {
-                port = 0
+                if need.oldReply { f.isReply = (ResidualScan.bool(residual, "reply") ?? false) ? 1 : 0 }
+                if need.numericDrop { f.dropReason = ResidualScan.int(residual, "drop_reason") ?? 0 }
+                if need.icmpType { f.port = ResidualScan.icmpType(residual) }
             }
-            let l7Kind = eventType == 129 ? (http ? "http" : dnsQuery != 0 ? "dns" : "other") : ""
-            let recorded: RecordedOutcome
-            switch FlowClassification.classify(eventType: eventType, verdict: verdict, dropReason: dropReason, isReply: isReply,
-                                               direction: direction, tracePoint: tracePoint, l7Type: l7Type, l7Kind: l7Kind) {
-            case .failure(let e):
-                skipped[e.reason, default: 0] += 1
-                continue
-            case .success(let r): recorded = r
-            }
-            let source = s.int(8), destination = s.int(9)
-            let ingress = direction == 1
-            let (subject, peer) = ingress ? (destination, source) : (source, destination)
-            guard try endpoint(subject).pod else {
-                skipped[.subjectNotPod, default: 0] += 1
-                continue
-            }
-            let world = try endpoint(peer).world
-            let key = ScanKey(recorded: recorded, direction: direction, subject: subject, peer: peer,
-                              peerIP: world ? s.int(ingress ? 10 : 11) : 0, names: world && !ingress ? s.int(12) : 0,
-                              protocolNumber: proto, port: port, l7: eventType == 129 ? (l7Kind == "http" ? -1 : dnsQuery) : 0)
-            groups[key, default: ScanGroup()].add(time: time, day: day, source: source, destination: destination)
+            try process(f, flows: 1, first: time, last: time, day: day)
         }
     }
 
-    /// Splits the days in range into time chunks and scans them on `workers` threads, each with
-    /// its own read-only connection; returns the merged groups and skip counts.
-    static func run(store: FlowStore, days: [Int64], from: Int64, to: Int64, filters: [Typed], needsICMPType: Bool,
-                    workers: Int) throws -> (groups: [ScanKey: ScanGroup], skipped: [SkipReason: Int64]) {
-        let dayNanos: Int64 = 86_400_000_000_000
+    /// Adds the p_ rollup rows of whole hours `[fromHour, toHour)` of `day`, except those that
+    /// need the residual JSON (`Rollups.simulationNeedsResidual`: the caller scans those rows).
+    func rollup(day: Int64, fromHour: Int64, toHour: Int64) throws {
+        let s = try store.db.prepare("""
+            SELECT event_type, flow_type, verdict, drop_reason, is_reply, direction, trace_point, src_ep, dst_ep,
+                   peer_ip, peer_names, protocol, port, l7_type, http, dns_query, flows, first_time, last_time
+            FROM "p_\(FlowTime.dayStamp(day))" WHERE hour >= ?1 AND hour < ?2
+            """)
+        try s.bind([.int(fromHour), .int(toHour)])
+        while try s.step() {
+            let reply = s.int(4)
+            let f = Fields(eventType: s.int(0), flowType: s.int(1), verdict: s.int(2), dropReason: s.int(3),
+                           isReply: reply == -1 ? nil : reply, direction: s.int(5), tracePoint: s.int(6),
+                           source: s.int(7), destination: s.int(8), peerIP: s.int(9), peerNames: s.int(10), proto: s.int(11),
+                           port: s.int(12), l7Type: s.int(13), http: s.int(14) != 0, dnsQuery: s.int(15))
+            let need = needsResidual(f)
+            if need.oldReply || need.numericDrop || need.icmpType {
+                residualRows += 1
+                continue
+            }
+            try process(f, flows: s.int(16), first: s.int(17), last: s.int(18), day: day)
+        }
+    }
+
+    /// Scans time ranges of days on `workers` threads (chunks from a shared queue, a read-only
+    /// connection each; `condition` is extra SQL on alias f), plus the rollup hours in
+    /// `rollups`; returns the merged groups and skip counts.
+    static func run(store: FlowStore, ranges: [(day: Int64, from: Int64, to: Int64)], rollups: [(day: Int64, fromHour: Int64, toHour: Int64)],
+                    filters: [Typed], condition: String?, needsICMPType: Bool,
+                    workers: Int) throws -> (groups: [ScanKey: ScanGroup], skipped: [SkipReason: Int64], residualRows: Int) {
         var chunks: [(day: Int64, from: Int64, to: Int64)] = []
-        for day in days {
-            let lo = max(from, day * dayNanos), hi = min(to, (day + 1) * dayNanos)
-            guard lo < hi else { continue }
-            // The day's own first and last flow, so chunks split the flows, not empty hours.
-            let bounds = try store.db.rows("SELECT min(time), max(time) FROM \"\(FlowStore.flowTable(day))\" WHERE time >= ? AND time < ?",
-                                           [.int(lo), .int(hi)])
+        for r in ranges where r.from < r.to {
+            // The range's own first and last flow, so chunks split the flows, not empty hours.
+            let bounds = try store.db.rows("SELECT min(time), max(time) FROM \"\(FlowStore.flowTable(r.day))\" WHERE time >= ? AND time < ?",
+                                           [.int(r.from), .int(r.to)])
             guard let first = bounds.first?[0].int, let last = bounds.first?[1].int else { continue }
             let pieces = Int64(max(1, workers * 2))
             let step = max(1, (last + 1 - first) / pieces + 1)
             var start = first
             while start <= last {
                 let end = min(last + 1, start + step)
-                chunks.append((day, start, end))
+                chunks.append((r.day, start, end))
                 start = end
             }
         }
-        let scanners = try (0..<max(1, min(workers, chunks.count))).map { k in
-            SimulationScanner(store: k == 0 ? store : try FlowStore(path: store.path, readOnly: true), needsICMPType: needsICMPType)
+        let main = SimulationScanner(store: store, needsICMPType: needsICMPType)
+        for r in rollups where r.fromHour < r.toHour { try main.rollup(day: r.day, fromHour: r.fromHour, toHour: r.toHour) }
+        let scanners = try [main] + (1..<max(1, min(workers, chunks.count))).map { _ in
+            SimulationScanner(store: try FlowStore(path: store.path, readOnly: true), needsICMPType: needsICMPType)
         }
         let next = NSLock()
         var cursor = 0, failure: Error?
@@ -172,7 +230,8 @@ final class SimulationScanner {
                 let c = chunks[k]
                 do {
                     try scanner.registerFunctionsIfNeeded(filters)
-                    let (filter, params) = QueryEngine.filterSQL(filters, day: c.day, offset: 2)
+                    var (filter, params) = QueryEngine.filterSQL(filters, day: c.day, offset: 2)
+                    if let condition { filter = "(\(filter)) AND \(condition)" }
                     try scanner.scan(day: c.day, from: c.from, to: c.to, filter: filter, params: params)
                 } catch {
                     next.lock()
@@ -188,7 +247,7 @@ final class SimulationScanner {
             for (k, g) in s.groups { groups[k, default: ScanGroup()].merge(g) }
             for (r, n) in s.skipped { skipped[r, default: 0] += n }
         }
-        return (groups, skipped)
+        return (groups, skipped, main.residualRows)
     }
 
     private var engine: QueryEngine?

@@ -91,7 +91,7 @@ public final class FlowStore {
     /// Every table of a partition: flows, blocks and the rollups (v_, t_, d_).
     static func tables(_ day: Int64) -> [String] {
         let stamp = FlowTime.dayStamp(day)
-        return [flowTable(day), blockTable(day)] + ["v_", "t_", "d_"].map { $0 + stamp }
+        return [flowTable(day), blockTable(day)] + Rollups.tables.map { $0.prefix + stamp }
     }
 
     /// Creates a partition's tables and indexes (inside the caller's transaction).

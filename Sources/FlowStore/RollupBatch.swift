@@ -11,10 +11,16 @@ struct RollupBatch {
         let minute, direction, subject, peer, peerIP, peerNames, proto, port, verdict, matchType: Int64
     }
     struct DenyValue { var flows: Int64, first: Int64, last: Int64 }
+    /// The p_ rollup's key (`Rollups.simulationKey`).
+    struct PolicyKey: Hashable {
+        let hour, eventType, flowType, verdict, dropReason, isReply, direction, tracePoint: Int64
+        let source, destination, peerIP, peerNames, proto, port, l7Type, http, dnsQuery: Int64
+    }
 
     var verdicts: [VerdictKey: Int64] = [:]
     var talkers: [TalkerKey: Int64] = [:]
     var denies: [DenyKey: DenyValue] = [:]
+    var policies: [PolicyKey: DenyValue] = [:]
 
     /// Adds one flow row (`Column` order, `null` for absent nullable columns).
     mutating func add(_ row: UnsafeBufferPointer<Int64>, null: Int64) {
@@ -23,6 +29,7 @@ struct RollupBatch {
         let minute = floorDiv(time, Rollups.nanosPerMinute)
         verdicts[VerdictKey(minute: minute, verdict: v(.verdict), dropReason: v(.dropReason)), default: 0] += 1
         talkers[TalkerKey(hour: floorDiv(time, Rollups.nanosPerHour), source: v(.source), destination: v(.destination)), default: 0] += 1
+        addPolicy(row, null: null, time: time)
         // Rollups.defaultDenyCondition
         let verdict = v(.verdict), match = v(.matchType)
         guard v(.eventType) == 5, v(.isReply) == 0, verdict == 4 || ((verdict == 1 || verdict == 5) && match == 4) else { return }
@@ -38,6 +45,38 @@ struct RollupBatch {
             denies[key] = d
         } else {
             denies[key] = DenyValue(flows: 1, first: time, last: time)
+        }
+    }
+
+    /// Rollups.simulationKey, from a row.
+    mutating func addPolicy(_ row: UnsafeBufferPointer<Int64>, null: Int64, time: Int64) {
+        @inline(__always) func v(_ c: Column) -> Int64 { let x = row[c.rawValue]; return x == null ? 0 : x }
+        let eventType = v(.eventType), flowType = v(.flowType), tracePoint = v(.traceObservationPoint)
+        let reply = row[Column.isReply.rawValue] == null ? -1 : row[Column.isReply.rawValue]
+        let policyEvent = eventType == 1 || eventType == 4 || eventType == 5 || eventType == 129 || (eventType == 0 && flowType == 2)
+        let afterPolicy: Bool
+        switch tracePoint {
+        case 1, 2, 3, 4, 11, 13, 101: afterPolicy = true
+        default: afterPolicy = false
+        }
+        let skipOnly = reply == 1 || !policyEvent || (eventType == 4 && !afterPolicy)
+        let direction = v(.direction), egress = direction == 2
+        let http: Int64 = row[Column.httpMethod.rawValue] != null || v(.httpCode) != 0 ? 1 : 0
+        let key = PolicyKey(
+            hour: floorDiv(time, Rollups.nanosPerHour), eventType: eventType, flowType: flowType, verdict: v(.verdict),
+            dropReason: v(.dropReason), isReply: reply, direction: direction, tracePoint: tracePoint,
+            source: skipOnly ? 0 : v(.source), destination: skipOnly ? 0 : v(.destination),
+            peerIP: skipOnly ? 0 : egress ? v(.destinationIP) : v(.sourceIP),
+            peerNames: skipOnly || !egress ? 0 : v(.destinationNames),
+            proto: skipOnly ? 0 : v(.l4Protocol), port: skipOnly ? 0 : v(.destinationPort), l7Type: v(.l7Type),
+            http: skipOnly ? 0 : http, dnsQuery: skipOnly ? 0 : v(.dnsQuery))
+        if var d = policies[key] {
+            d.flows += 1
+            d.first = min(d.first, time)
+            d.last = max(d.last, time)
+            policies[key] = d
+        } else {
+            policies[key] = DenyValue(flows: 1, first: time, last: time)
         }
     }
 
@@ -77,6 +116,22 @@ struct RollupBatch {
             try d.bind([.int(k.minute), .int(k.direction), .int(k.subject), .int(k.peer), .int(k.peerIP), .int(k.peerNames),
                         .int(k.proto), .int(k.port), .int(k.verdict), .int(k.matchType), .int(x.flows), .int(x.first), .int(x.last)])
             try d.run()
+        }
+        let p = try store.db.prepare("""
+            INSERT INTO "p_\(stamp)" (hour, event_type, flow_type, verdict, drop_reason, is_reply, direction, trace_point,
+                                      src_ep, dst_ep, peer_ip, peer_names, protocol, port, l7_type, http, dns_query,
+                                      flows, first_time, last_time)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET flows = flows + excluded.flows,
+              first_time = min(first_time, excluded.first_time), last_time = max(last_time, excluded.last_time)
+            """)
+        for (k, x) in policies {
+            for (i, value) in [k.hour, k.eventType, k.flowType, k.verdict, k.dropReason, k.isReply, k.direction, k.tracePoint,
+                               k.source, k.destination, k.peerIP, k.peerNames, k.proto, k.port, k.l7Type, k.http, k.dnsQuery,
+                               x.flows, x.first, x.last].enumerated() {
+                p.bind(Int32(i + 1), value)
+            }
+            try p.run()
         }
     }
 }

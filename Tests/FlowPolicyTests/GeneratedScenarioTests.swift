@@ -15,7 +15,8 @@ final class GeneratedScenarioTests: XCTestCase {
     static let store: (Scratch, String) = {
         let s = try! Scratch()
         let db = s.path("gen.db"), input = s.path("gen.jsonl")
-        try! writeLines(generatedLines(20_000, seed: 11), to: input)
+        // 20 s of flows across midnight: two partitions, two hours.
+        try! writeLines(generatedLines(20_000, seed: 11, start: 1_767_225_590_000_000_000), to: input)
         _ = try! runFlowtrail(["ingest", "--db", db, input])
         return (s, db)
     }()
@@ -95,6 +96,36 @@ final class GeneratedScenarioTests: XCTestCase {
             XCTAssertEqual("\(d.simulated) \(d.decidedBy)", want, "\(f)")
         }
         XCTAssertGreaterThan(worldDenied, 0)
+    }
+
+    /// Ranges that cut hours: the rollup for whole hours, raw flows at the edges, the same
+    /// answer as every flow evaluated on its own.
+    func testPartialHoursAgreeWithEveryFlowEvaluated() throws {
+        let (s, db) = Self.store
+        let policy = s.path("ranges.yaml")
+        try """
+            apiVersion: cilium.io/v2
+            kind: CiliumClusterwideNetworkPolicy
+            metadata: {name: mixed}
+            spec:
+              endpointSelector: {}
+              ingress: [{fromEntities: [cluster], toPorts: [{ports: [{port: "8080", protocol: TCP}]}]}]
+              egress: [{toEntities: [world]}, {icmps: [{fields: [{type: 8}]}]}]
+            """.write(toFile: policy, atomically: true, encoding: .utf8)
+        // The flows run from 23:59:50 to 00:00:10: rollup hours with raw edges on either side,
+        // raw only, rollup only.
+        for (since, until) in [("2025-12-31T23:59:55Z", "2026-01-01T01:00:00Z"), ("2025-12-31T23:00:00Z", "2026-01-01T00:00:05.5Z"),
+                               ("2025-12-31T23:59:53Z", "2026-01-01T00:00:07.5Z"), ("2025-12-31T22:00:00Z", "2026-01-01T02:00:00Z")] {
+            let grouped = try runFlowtrail(["simulate", "--db", db, "--policy", policy, "--since", since, "--until", until, "-o", "json"])
+            XCTAssertEqual(grouped.status, 0, grouped.err)
+            let result = try jsonObject(Substring(grouped.out))
+            let lines = try runFlowtrail(["simulate", "--db", db, "--policy", policy, "--since", since, "--until", until, "--flows"])
+            var changes: [String: Int] = [:]
+            for l in lines.out.split(separator: "\n") { changes[try jsonObject(l)["change"] as! String, default: 0] += 1 }
+            XCTAssertEqual((result["changes"] as! [String: Int]).filter { $0.value > 0 }, changes, "\(since) – \(until)")
+            XCTAssertGreaterThan(changes.values.reduce(0, +), 1000)
+            XCTAssertEqual(result["flows_evaluated"] as? Int, changes.values.reduce(0, +))
+        }
     }
 
     /// The report's suggested policies, simulated over the flows they were made from, allow
