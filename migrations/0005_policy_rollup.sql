@@ -4,7 +4,7 @@
 --          reply flag (-1: absent), direction, trace point, both endpoints, the peer's IP and
 --          (egress) DNS names, protocol, destination port, L7 type, whether the L7 record is
 --          HTTP, and the DNS query. Flows that are never evaluated (replies, non-policy events,
---          traces seen before the policy check) keep only the fields that say why, so their
+--          traces seen before the policy check, L7 responses) keep only the fields that say why, so their
 --          ephemeral ports and endpoints do not multiply rows. 5M generated flows make about
 --          30k rows. Simulations read it for whole hours and raw flows only at the edges.
 INSERT INTO partition_ddl (seq, sql) VALUES

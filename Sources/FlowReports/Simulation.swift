@@ -84,6 +84,7 @@ public struct Simulation: Sendable {
             for (r, n) in scan.skipped { sim.skipped[r, default: 0] += n }
             var requests: Set<ScanKey> = []
             for (key, group) in scan.groups where !(try run.count(key, group, into: &sim)) { requests.insert(key) }
+            try run.describe(into: &sim)
             if !requests.isEmpty {
                 for day in days {
                     let (filter, params) = QueryEngine.filterSQL(filters, day: day, offset: 2)
@@ -190,30 +191,62 @@ struct SimulationRun {
         return d
     }
 
+    /// A connection by dictionary ids, before its endpoints are described: scanned groups add
+    /// up here (integer keys hash fast), then merge into described connections at the end.
+    struct IDConnection: Hashable {
+        let key: ScanKey
+        let decision: Decision
+    }
+    private var idGroups: [IDConnection: ScanGroup] = [:]
+    /// Decisions by key (recorded outcome left out: it does not change the decision); nil:
+    /// an HTTP request whose outcome depends on the request.
+    private var keyDecisions: [ScanKey: Decision?] = [:]
+
     /// Counts a scanned group; false (and nothing counted) for HTTP requests whose outcome
     /// depends on the request: those are read one by one.
     mutating func count(_ key: ScanKey, _ g: ScanGroup, into sim: inout Simulation) throws -> Bool {
-        let dir: PolicyDirection = key.direction == 1 ? .ingress : .egress
-        let peer = try endpointLabels(key.peer)
-        var request: L7Request?
-        if key.l7 == -1 {
-            request = .http(method: "", authority: "", path: "", headers: [:])
-        } else if key.l7 > 0 {
-            request = .dns(query: try lookup.text(key.l7))
+        var decisionKey = key
+        decisionKey.recorded = .allowed
+        let decision: Decision?
+        if let cached = keyDecisions[decisionKey] {
+            decision = cached
+        } else {
+            let dir: PolicyDirection = key.direction == 1 ? .ingress : .egress
+            var request: L7Request?
+            if key.l7 == -1 {
+                request = .http(method: "", authority: "", path: "", headers: [:])
+            } else if key.l7 > 0 {
+                request = .dns(query: try lookup.text(key.l7))
+            }
+            let flowCase = FlowCase(direction: dir, subject: try endpointLabels(key.subject), peer: try endpointLabels(key.peer),
+                                    peerIP: key.peerIP != 0 ? try address(key.peerIP) : nil,
+                                    peerNames: key.names != 0 ? try lookup.names(key.names) : [],
+                                    protocolNumber: key.protocolNumber, port: key.port, request: request)
+            decision = key.l7 == -1 && evaluator.requestMatters(flowCase) ? nil : evaluator.evaluate(flowCase)
+            keyDecisions[decisionKey] = .some(decision)
         }
-        let flowCase = FlowCase(direction: dir, subject: try endpointLabels(key.subject), peer: peer,
-                                peerIP: key.peerIP != 0 ? try address(key.peerIP) : nil,
-                                peerNames: key.names != 0 ? try lookup.names(key.names) : [],
-                                protocolNumber: key.protocolNumber, port: key.port, request: request)
-        if key.l7 == -1, evaluator.requestMatters(flowCase) { return false }
-        let d = decide(flowCase)
-        let c = try connection(dir, subjectID: key.subject, peerID: key.peer, peerWorld: peer.isWorld, ipID: key.peerIP,
-                               namesID: key.names, protocolNumber: key.protocolNumber, port: key.port, recorded: key.recorded, decision: d)
-        if sim.count(c, flows: g.flows, first: g.first, last: g.last, into: &groups) {
-            groups[c]!.example = g.example
-            groups[c]!.exampleUUID = ""
-        }
+        guard let decision else { return false }
+        var connectionKey = key
+        // Connections show a world peer's IP and names; other peers are described by labels.
+        connectionKey.l7 = 0
+        idGroups[IDConnection(key: connectionKey, decision: decision), default: ScanGroup()].merge(g)
         return true
+    }
+
+    /// Merges the id-keyed groups into described connections.
+    mutating func describe(into sim: inout Simulation) throws {
+        for (c, g) in idGroups {
+            let k = c.key
+            let dir: PolicyDirection = k.direction == 1 ? .ingress : .egress
+            let connection = try connection(dir, subjectID: k.subject, peerID: k.peer, peerWorld: k.peerIP != 0 || k.names != 0,
+                                            ipID: k.peerIP, namesID: k.names, protocolNumber: k.protocolNumber, port: k.port,
+                                            recorded: k.recorded, decision: c.decision)
+            if sim.count(connection, flows: g.flows, first: g.first, last: g.last, into: &groups) {
+                groups[connection]!.example = g.example
+                groups[connection]!.exampleUUID = ""
+            }
+        }
+        idGroups = [:]
     }
 
     /// HTTP requests of the keys in `only`, read and evaluated one by one.

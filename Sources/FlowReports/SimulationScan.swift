@@ -64,6 +64,7 @@ final class SimulationScanner {
         self.store = store
         reader = FlowReader(store: store)
         self.needsICMPType = needsICMPType
+        groups.reserveCapacity(1 << 15)
     }
 
     static let columns = """
@@ -106,7 +107,8 @@ final class SimulationScanner {
         let oldReply = eventType == 4 && f.isReply == nil && FlowClassification.tracePointsAfterPolicy.contains(f.tracePoint)
         let numericDrop = f.verdict == 2 && eventType != 129 && f.dropReason == 0
         let icmp = needsICMPType && (f.proto == L4Protocol.icmpv4 || f.proto == L4Protocol.icmpv6)
-        let skipOnly = eventType == 4 && !FlowClassification.tracePointsAfterPolicy.contains(f.tracePoint)
+        let skipOnly = (eventType == 4 && !FlowClassification.tracePointsAfterPolicy.contains(f.tracePoint))
+            || (eventType == 129 && f.l7Type != 1)
         return skipOnly ? (false, false, false) : (oldReply, numericDrop, icmp)
     }
 

@@ -59,7 +59,8 @@ struct RollupBatch {
         case 1, 2, 3, 4, 11, 13, 101: afterPolicy = true
         default: afterPolicy = false
         }
-        let skipOnly = reply == 1 || !policyEvent || (eventType == 4 && !afterPolicy)
+        let l7 = eventType == 129 || (eventType == 0 && flowType == 2)
+        let skipOnly = reply == 1 || !policyEvent || (eventType == 4 && !afterPolicy) || (l7 && v(.l7Type) != 1)
         let direction = v(.direction), egress = direction == 2
         let http: Int64 = row[Column.httpMethod.rawValue] != null || v(.httpCode) != 0 ? 1 : 0
         let key = PolicyKey(

@@ -27,11 +27,13 @@ public enum Rollups {
 
     /// Flows a policy simulation never evaluates whatever the policies (FlowPolicy's
     /// FlowClassification owns the rules; this is the part decidable from the row): replies,
-    /// events that carry no policy outcome, traces seen before the policy check. Their p_
+    /// events that carry no policy outcome, traces seen before the policy check, L7 records
+    /// that are not requests. Their p_
     /// rollup rows keep only the fields that say why they are skipped.
     public static let simulationSkipOnly = """
         (coalesce(is_reply, 0) = 1 OR NOT (event_type IN (1, 4, 5, 129) OR (event_type = 0 AND flow_type = 2))
-         OR (event_type = 4 AND trace_point NOT IN (1, 2, 3, 4, 11, 13, 101)))
+         OR (event_type = 4 AND trace_point NOT IN (1, 2, 3, 4, 11, 13, 101))
+         OR ((event_type = 129 OR (event_type = 0 AND flow_type = 2)) AND l7_type <> 1))
         """
 
     /// Rows the p_ rollup cannot decide alone: evaluated flows whose outcome may depend on a
