@@ -3,23 +3,19 @@ import FlowPolicy
 import FlowQuery
 import FlowStore
 
-/// One connection of a simulation: flows of one direction, subject, peer, protocol, port,
-/// recorded and simulated outcome and deciding rule (spec §9; grouped like the default-deny
-/// report's connections).
+/// One connection of a simulation: the default-deny report's connection (direction, subject,
+/// peer, protocol, port), with the recorded and simulated outcome and the deciding rule
+/// (spec §9). Its fields read as the connection's own (`c.peer`).
+@dynamicMemberLookup
 struct SimulatedConnection: Hashable, Sendable {
-    let direction: Int64
-    let subject: EndpointInfo
-    let peer: EndpointInfo
-    let peerNames: [String]
-    let peerIP: String
-    let protocolNumber: Int64
-    /// Destination port, or the ICMP type.
-    let port: Int64
+    let connection: DefaultDenyGroup.Connection
     let recorded: RecordedOutcome
     let allowed: Bool
     let decidedBy: DecidedBy
 
     var change: OutcomeChange { OutcomeChange(recorded: recorded, simulatedAllowed: allowed) }
+
+    subscript<T>(dynamicMember field: KeyPath<DefaultDenyGroup.Connection, T>) -> T { connection[keyPath: field] }
 }
 
 struct SimulatedGroup: Sendable {
@@ -337,10 +333,12 @@ struct SimulationRun {
 
     mutating func connection(_ dir: PolicyDirection, subjectID: Int64, peerID: Int64, peerWorld: Bool, ipID: Int64, namesID: Int64,
                              protocolNumber: Int64, port: Int64, recorded: RecordedOutcome, decision: Decision) throws -> SimulatedConnection {
-        SimulatedConnection(direction: dir.rawValue, subject: try lookup.endpoint(subjectID), peer: try lookup.endpoint(peerID),
-                            peerNames: peerWorld && dir == .egress ? try lookup.names(namesID) : [],
-                            peerIP: peerWorld ? try lookup.text(ipID) : "", protocolNumber: protocolNumber, port: port,
-                            recorded: recorded, allowed: decision.allowed, decidedBy: decision.decidedBy)
+        SimulatedConnection(
+            connection: DefaultDenyGroup.Connection(
+                direction: dir.rawValue, subject: try lookup.endpoint(subjectID), peer: try lookup.endpoint(peerID),
+                peerNames: peerWorld && dir == .egress ? try lookup.names(namesID) : [],
+                peerIP: peerWorld ? try lookup.text(ipID) : "", protocolNumber: protocolNumber, port: port),
+            recorded: recorded, allowed: decision.allowed, decidedBy: decision.decidedBy)
     }
 
     /// Examples for grouped connections, and the order: changes first, then by flows.

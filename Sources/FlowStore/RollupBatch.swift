@@ -10,7 +10,16 @@ struct RollupBatch {
     struct DenyKey: Hashable {
         let minute, direction, subject, peer, peerIP, peerNames, proto, port, verdict, matchType: Int64
     }
-    struct DenyValue { var flows: Int64, first: Int64, last: Int64 }
+    /// Flows, first and last time of a rollup row.
+    struct DenyValue {
+        var flows: Int64, first: Int64, last: Int64
+
+        mutating func add(_ time: Int64) {
+            flows += 1
+            first = min(first, time)
+            last = max(last, time)
+        }
+    }
     /// The p_ rollup's key (`Rollups.simulationKey`).
     struct PolicyKey: Hashable {
         let hour, eventType, flowType, verdict, dropReason, isReply, direction, tracePoint: Int64
@@ -38,14 +47,7 @@ struct RollupBatch {
                           subject: egress ? v(.source) : v(.destination), peer: egress ? v(.destination) : v(.source),
                           peerIP: egress ? v(.destinationIP) : v(.sourceIP), peerNames: egress ? v(.destinationNames) : v(.sourceNames),
                           proto: v(.l4Protocol), port: v(.destinationPort), verdict: verdict, matchType: match)
-        if var d = denies[key] {
-            d.flows += 1
-            d.first = min(d.first, time)
-            d.last = max(d.last, time)
-            denies[key] = d
-        } else {
-            denies[key] = DenyValue(flows: 1, first: time, last: time)
-        }
+        denies[key, default: DenyValue(flows: 0, first: time, last: time)].add(time)
     }
 
     /// Rollups.simulationKey, from a row.
@@ -71,14 +73,7 @@ struct RollupBatch {
             peerNames: skipOnly || !egress ? 0 : v(.destinationNames),
             proto: skipOnly ? 0 : v(.l4Protocol), port: skipOnly ? 0 : v(.destinationPort), l7Type: v(.l7Type),
             http: skipOnly ? 0 : http, dnsQuery: skipOnly ? 0 : v(.dnsQuery))
-        if var d = policies[key] {
-            d.flows += 1
-            d.first = min(d.first, time)
-            d.last = max(d.last, time)
-            policies[key] = d
-        } else {
-            policies[key] = DenyValue(flows: 1, first: time, last: time)
-        }
+        policies[key, default: DenyValue(flows: 0, first: time, last: time)].add(time)
     }
 
     /// SQLite's integer division truncates toward zero; so does this, to match the SQL form.
