@@ -56,6 +56,16 @@ struct PolicyParser {
         if hasNodes {
             guard namespace == nil else { throw PolicyError(path + ".nodeSelector", "nodeSelector is only allowed in a CiliumClusterwideNetworkPolicy") }
             note(path + ".nodeSelector", "host firewall policies select nodes, not pods; rule ignored")
+            // Still refused where Cilium would refuse it; its entries are then dropped.
+            var check = self
+            for section in sections {
+                let direction: PolicyDirection = section.name.hasPrefix("ingress") ? .ingress : .egress
+                for (i, e) in section.list.enumerated() {
+                    try check.ciliumEntry(e, path: "\(path).\(section.name)[\(i)]", subject: LabelSelector(), direction: direction,
+                                          deny: section.name.hasSuffix("Deny"), ref: RuleRef(policy: policy, kind: kind, section: section.name, rule: -1),
+                                          defaultDeny: true)
+                }
+            }
             for s in sections { nextIndex[s.name, default: 0] += s.list.count }
             return
         }
@@ -100,16 +110,20 @@ struct PolicyParser {
         }
         if !from, deny, e["toFQDNs"] != nil { throw PolicyError(path + ".toFQDNs", "toFQDNs is not allowed in egressDeny") }
         if e["toPorts"] != nil, e["icmps"] != nil { throw PolicyError(path, "icmps and toPorts in one rule") }
-        // An empty toFQDNs is not checked by Cilium and counts as no peer field.
-        let present = peerFields.filter { key in
-            guard let v = e[key], !YAMLValue.isNull(v) else { return false }
-            return !(key == "toFQDNs" && ((v as? [Any])?.isEmpty ?? false))
+        let given = peerFields.filter { key in
+            guard let v = e[key] else { return false }
+            return !YAMLValue.isNull(v)
         }
+        // Cilium counts peer kinds by non-empty lists; an empty list (other than toFQDNs, which
+        // is not checked and counts as no peer field) still makes the entry select nothing.
+        let present = given.filter { !(((e[$0] as? [Any])?.isEmpty) ?? false) }
+        let emptyField = given.contains { $0 != "toFQDNs" && (((e[$0] as? [Any])?.isEmpty) ?? false) }
         guard present.count <= 1 else { throw PolicyError(path, "two different peer kinds in one rule: \(present.joined(separator: ", "))") }
-        var peers: [Peer]?
+        var peers: [Peer]? = emptyField ? [] : nil
         if let field = present.first {
             let list = (e[field] as? [Any]) ?? []
-            peers = try list.enumerated().map { i, item in try peer(field, item, path: "\(path).\(field)[\(i)]") }
+            let parsed = try list.enumerated().map { i, item in try peer(field, item, path: "\(path).\(field)[\(i)]") }
+            if !emptyField { peers = parsed }
             if ["toServices", "toNodes", "fromNodes", "toGroups", "fromGroups"].contains(field) {
                 note("\(path).\(field)", field.hasSuffix("Services") ? "service selectors are not in flows; this peer matches nothing"
                      : field.hasSuffix("Nodes") ? "node selectors need node-label identities; this peer matches nothing"

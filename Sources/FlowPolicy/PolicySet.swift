@@ -66,13 +66,19 @@ public struct PolicySet: Sendable {
         let name = YAMLValue.scalarText(meta["name"])
         let nsText = YAMLValue.scalarText(meta["namespace"])
         let namespace = nsText.isEmpty ? "default" : nsText
+        let apiVersion = YAMLValue.scalarText(map["apiVersion"])
         let id: String
-        switch kind {
-        case "CiliumNetworkPolicy", "NetworkPolicy": id = "\(namespace)/\(name)"
-        case "CiliumClusterwideNetworkPolicy": id = name
+        // The kind alone is not enough: Calico's projectcalico.org/v3 NetworkPolicy has the
+        // same kind and another meaning.
+        switch (kind, apiVersion) {
+        case ("CiliumNetworkPolicy", "cilium.io/v2"), ("NetworkPolicy", "networking.k8s.io/v1"): id = "\(namespace)/\(name)"
+        case ("CiliumClusterwideNetworkPolicy", "cilium.io/v2"): id = name
         default:
-            unsupported.append(UnsupportedUse(policy: name.isEmpty ? place : name, field: "kind",
-                                              reason: "kind \"\(kind)\" is not a policy the simulator evaluates; ignored"))
+            let known = ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"].contains(kind)
+            unsupported.append(UnsupportedUse(
+                policy: name.isEmpty ? place : name, field: known ? "apiVersion" : "kind",
+                reason: known ? "\(kind) of apiVersion \"\(apiVersion)\" is not one the simulator evaluates (cilium.io/v2, networking.k8s.io/v1); ignored"
+                    : "kind \"\(kind)\" is not a policy the simulator evaluates; ignored"))
             return
         }
         do {

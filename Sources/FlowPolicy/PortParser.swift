@@ -7,12 +7,12 @@ struct PortParser {
     var unsupported: [UnsupportedUse] = []
     let policy: String
 
-    /// Protocol names Cilium accepts (`v1.19:pkg/policy/api/l4.go` L4Proto), case-insensitive.
+    /// Protocol names a port rule takes (`v1.19:pkg/policy/api/l4.go` L4Proto), case-insensitive.
+    /// ICMP is matched only through `icmps` ("Matching on ICMP is not supported" in toPorts);
+    /// VRRP and IGMP need extended IP protocols, off by default (spec: agent settings).
     static let protocols: [String: Set<Int64>] = [
         "TCP": [L4Protocol.tcp], "UDP": [L4Protocol.udp], "SCTP": [L4Protocol.sctp],
         "ANY": [L4Protocol.tcp, L4Protocol.udp, L4Protocol.sctp],
-        "ICMP": [L4Protocol.icmpv4], "ICMPV6": [L4Protocol.icmpv6],
-        "VRRP": [L4Protocol.vrrp], "IGMP": [L4Protocol.igmp],
     ]
 
     mutating func note(_ field: String, _ reason: String) {
@@ -25,7 +25,7 @@ struct PortParser {
         guard let map = value as? [String: Any] else { throw PolicyError(path, "must be a mapping") }
         let protoText = map["protocol"].map { YAMLValue.scalarText($0) } ?? defaultProtocol
         guard let protos = Self.protocols[protoText.uppercased()] else {
-            throw PolicyError(path + ".protocol", "unknown protocol \"\(protoText)\"")
+            throw PolicyError(path + ".protocol", "protocol \"\(protoText)\" is not one a port rule takes (TCP, UDP, SCTP, ANY; ICMP goes in icmps)")
         }
         guard let portValue = map["port"], !YAMLValue.isNull(portValue) else {
             if portRequired { throw PolicyError(path + ".port", "a port is required") }
@@ -66,7 +66,13 @@ struct PortParser {
         if let rules = map["rules"] as? [String: Any] {
             let kinds = ["http", "dns", "kafka", "l7proto"].filter { rules[$0] != nil }
             guard kinds.count <= 1 else { throw PolicyError(path + ".rules", "several L7 kinds in one port rule: \(kinds.joined(separator: ", "))") }
-            if rules["http"] != nil {
+            let listed = { (key: String) -> Bool in !((rules[key] as? [Any])?.isEmpty ?? true) }
+            // An empty rule list is no L7 rule at all (Cilium's L7Rules.IsEmpty): every request passes.
+            if rules["http"] != nil, !listed("http") {
+                l7 = nil
+            } else if rules["dns"] != nil, !listed("dns") {
+                l7 = nil
+            } else if rules["http"] != nil {
                 if alternatives.contains(where: { $0.protocols != [L4Protocol.tcp] }) {
                     throw PolicyError(path + ".rules.http", "HTTP rules need protocol TCP on every port (omitted means ANY)")
                 }
@@ -95,7 +101,9 @@ struct PortParser {
         for key in ["method", "path", "host"] {
             guard let v = map[key], !YAMLValue.isNull(v) else { continue }
             let pattern = YAMLValue.scalarText(v)
-            if let problem = RE2Regex.problem(HTTPRule.anchored(pattern)) {
+            // The pattern alone must compile (Cilium checks it so), not only once anchored:
+            // "/a)|(/b" would compile wrapped and mean something else.
+            if let problem = RE2Regex.problem(pattern) ?? RE2Regex.problem(HTTPRule.anchored(pattern)) {
                 throw PolicyError("\(path).\(key)", "bad regular expression: \(problem)")
             }
             switch key {

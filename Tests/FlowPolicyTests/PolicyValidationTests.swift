@@ -40,6 +40,8 @@ final class PolicyValidationTests: XCTestCase {
         ("endpointSelector: {}\negress: [{toFQDNs: [{matchName: '*.a.com'}]}]", "spec.egress[0].toFQDNs[0].matchName"),
         ("endpointSelector: {}\ningress: [{toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: [{path: '(['}]}}]}]", "spec.ingress[0].toPorts[0].rules.http[0].path"),
         ("endpointSelector: {matchExpressions: [{key: app, operator: Like, values: [a]}]}\ningress: [{}]", "spec.endpointSelector.matchExpressions[0].operator"),
+        ("endpointSelector: {}\negress: [{toEndpoints: [{}], toPorts: [{ports: [{port: '8', protocol: ICMP}]}]}]", "spec.egress[0].toPorts[0].ports[0].protocol"),
+        ("endpointSelector: {}\ningress: [{toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: [{path: '/a)|(/b'}]}}]}]", "spec.ingress[0].toPorts[0].rules.http[0].path"),
     ]
 
     func testInvalidPoliciesAreRefusedWithObjectAndField() throws {
@@ -50,6 +52,52 @@ final class PolicyValidationTests: XCTestCase {
                 XCTAssertEqual(e.object, "CiliumNetworkPolicy shop/bad", yaml)
             }
         }
+    }
+
+    func testHostPoliciesAreStillValidatedAndCalicoIsNotKubernetes() throws {
+        let host = """
+            apiVersion: cilium.io/v2
+            kind: CiliumClusterwideNetworkPolicy
+            metadata: {name: host-bad}
+            spec:
+              nodeSelector: {}
+              egressDeny: [{toFQDNs: [{matchName: a.com}]}]
+            """
+        XCTAssertThrowsError(try PolicySet.load([PolicySource(name: "h.yaml", text: host)])) { error in
+            XCTAssertEqual((error as? PolicyError)?.field, "spec.egressDeny[0].toFQDNs")
+        }
+        let calico = """
+            apiVersion: projectcalico.org/v3
+            kind: NetworkPolicy
+            metadata: {name: db, namespace: prod}
+            spec: {selector: "role == 'db'", ingress: [{action: Deny}]}
+            """
+        let set = try PolicySet.load([PolicySource(name: "c.yaml", text: calico)])
+        XCTAssertEqual(set.entries.count, 0)
+        XCTAssertEqual(set.unsupported.map(\.field), ["apiVersion"])
+    }
+
+    func testEmptyListsMeanWhatCiliumMakesOfThem() throws {
+        let yaml = cnp("""
+            endpointSelector: {}
+            egress:
+            - toEndpoints: []
+              toCIDR: [10.0.0.0/8]
+            ingress:
+            - fromEndpoints: [{}]
+              toPorts: [{ports: [{port: "80", protocol: TCP}], rules: {http: []}}]
+            """)
+        let e = PolicyEvaluator(try PolicySet.load([PolicySource(name: "p.yaml", text: yaml)]))
+        let pod = EndpointLabels(texts: ["k8s:io.kubernetes.pod.namespace=shop", "k8s:io.cilium.k8s.policy.cluster=default"], identity: 1000)
+        let world = EndpointLabels(texts: ["reserved:world"], identity: 2)
+        // An empty toEndpoints makes the entry select nothing, even beside toCIDR.
+        XCTAssertEqual(e.evaluate(FlowCase(direction: .egress, subject: pod, peer: world, peerIP: CIDR.address("10.1.2.3"), peerNames: [],
+                                           protocolNumber: 6, port: 443)),
+                       Decision(allowed: false, decidedBy: .default("default-deny")))
+        // http: [] is no L7 rule: every request on the port passes.
+        let request = FlowCase(direction: .ingress, subject: pod, peer: pod, peerIP: nil, peerNames: [], protocolNumber: 6, port: 80,
+                               request: .http(method: "DELETE", authority: "x", path: "/admin", headers: [:]))
+        XCTAssertEqual(e.evaluate(request).allowed, true)
     }
 
     func testTheCommandExitsTwoNamingTheObjectAndField() throws {
