@@ -29,7 +29,7 @@ struct FlowRequest: Sendable {
         func bound(_ name: String) throws -> Int64? {
             guard let text = params[name], !text.isEmpty else { return nil }
             guard let t = DurationText.timeBound(text, now: now) else {
-                throw APIError.badParameter(name, "expected an RFC 3339 time or a duration such as 90m or 2d")
+                throw APIError.badParameter(name, "expected a time (RFC 3339, 2026-01-02, 2026-01-02T15:04, RFC 1123Z) or a duration such as 90m or 2d")
             }
             return t
         }

@@ -32,9 +32,9 @@ struct DatabaseOption: ParsableArguments {
 
 /// `--since T --until T`: RFC 3339 or a duration before now (`90m`, `2d`).
 struct TimeRangeOptions: ParsableArguments {
-    @Option(help: "Only flows at or after this time: RFC 3339 or a duration before now (90m, 2d).")
+    @Option(help: "Only flows at or after this time: RFC 3339, 2026-01-02[T15[:04[:05]]] (UTC), RFC 1123Z, or a duration before now (90m, 2d, 1h30m).")
     var since: String?
-    @Option(help: "Only flows before this time: RFC 3339 or a duration before now.")
+    @Option(help: "Only flows before this time, in the same forms as --since.")
     var until: String?
 
     /// The bounds in UTC nanoseconds.
@@ -43,7 +43,7 @@ struct TimeRangeOptions: ParsableArguments {
         func parse(_ text: String?, _ flag: String) throws -> Int64? {
             guard let text else { return nil }
             guard let t = DurationText.timeBound(text, now: now) else {
-                throw ValidationError("--\(flag): \"\(text)\" is neither an RFC 3339 time nor a duration such as 90m or 2d")
+                throw ValidationError("--\(flag): \"\(text)\" is not a time (RFC 3339, 2026-01-02, 2026-01-02T15:04, RFC 1123Z) nor a duration such as 90m or 2d")
             }
             return t
         }

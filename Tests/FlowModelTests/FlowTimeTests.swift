@@ -40,4 +40,25 @@ final class FlowTimeTests: XCTestCase {
         XCTAssertNil(DurationText.parse("5"))
         XCTAssertEqual(DurationText.timeBound("10m", now: 1_000_000_000_000), 1_000_000_000_000 - 600_000_000_000)
     }
+
+    /// The absolute forms hubble observe --since/--until take besides RFC 3339 (Go layouts,
+    /// UTC unless a zone is given), each checked against the RFC 3339 spelling of the same time.
+    func testHubbleTimeLayouts() {
+        let cases = [
+            ("2026-01-02", "2026-01-02T00:00:00Z"),
+            ("2026-01-02T15", "2026-01-02T15:00:00Z"),
+            ("2026-01-02T15:04", "2026-01-02T15:04:00Z"),
+            ("2026-01-02T15:04:05", "2026-01-02T15:04:05Z"),
+            ("Fri, 02 Jan 2026 15:04:05 -0700", "2026-01-02T22:04:05Z"),
+            ("Fri, 02 Jan 2026 15:04:05 +0130", "2026-01-02T13:34:05Z"),
+        ]
+        for (hubble, rfc3339) in cases {
+            XCTAssertNotNil(FlowTime.parse(rfc3339))
+            XCTAssertEqual(DurationText.timeBound(hubble, now: 0), FlowTime.parse(rfc3339), hubble)
+        }
+        for bad in ["2026-01-2", "2026-01-02T1", "2026-01-02T15:4", "2026-13-02", "Fri, 02 Foo 2026 15:04:05 -0700",
+                    "Fri, 02 Jan 2026 15:04:05", "02 Jan 2026"] {
+            XCTAssertNil(DurationText.timeBound(bad, now: 0), bad)
+        }
+    }
 }
