@@ -50,12 +50,7 @@ public struct FlowJSONCase {
         case .success(let r): recorded = r
         }
         let dir: PolicyDirection = direction == 1 ? .ingress : .egress
-        func labels(_ e: JSONValue?) -> EndpointLabels {
-            var texts: [String] = []
-            if case .array(let a)? = get(e, "labels") { texts = a.map { text($0) } }
-            return EndpointLabels(texts: texts, identity: number(get(e, "identity")) ?? 0)
-        }
-        let source = labels(get(f, "source")), destination = labels(get(f, "destination"))
+        let source = EndpointLabels(endpoint: get(f, "source")), destination = EndpointLabels(endpoint: get(f, "destination"))
         let subject = dir == .ingress ? destination : source
         guard subject.namespace != nil else { return .failure(.init(.subjectNotPod)) }
         let ip = get(f, "IP", "ip")

@@ -1,3 +1,5 @@
+import FlowQuery
+
 /// One label of a Cilium endpoint: `SOURCE:KEY=VALUE` or `SOURCE:KEY` (`k8s:app=web`,
 /// `reserved:world`, `cidr:1.1.1.1/32`), split at the first `:` and then the first `=`
 /// (cilium/cilium `pkg/labels/labels.go` parseLabel; spec §2.1).
@@ -51,6 +53,20 @@ public struct EndpointLabels: Hashable, Sendable {
         } else {
             labels = texts.map(PolicyLabel.init(parsing:))
         }
+    }
+
+    /// From a Hubble endpoint object (`{"identity":N,"labels":[…],…}`, a flow's `source` or
+    /// `destination`, or the store's endpoint dictionary entry); no labels without one.
+    public init(endpoint: JSONValue?) {
+        var texts: [String] = []
+        if case .array(let a)? = endpoint?["labels"] { texts = a.compactMap { if case .string(let s) = $0 { return s }; return nil } }
+        var identity: Int64 = 0
+        switch endpoint?["identity"] {
+        case .number(_, let raw)?: identity = Int64(raw) ?? 0
+        case .string(let s)?: identity = Int64(s) ?? 0
+        default: break
+        }
+        self.init(texts: texts, identity: identity)
     }
 
     /// The first label with `key` and, unless `source` is `any`, that source (Cilium's

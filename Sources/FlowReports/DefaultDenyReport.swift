@@ -135,7 +135,11 @@ struct ExampleFinder {
         s.bind(1, time)
         guard try s.step() else { return "" }
         try engine.reader.line(day: day, row: s, firstDictColumn: 2)
-        let text = String(decoding: engine.reader.lineBytes, as: UTF8.self)
+        return Self.uuid(inLine: String(decoding: engine.reader.lineBytes, as: UTF8.self))
+    }
+
+    /// The `uuid` of a stored flow's line (canonical JSON: one `"uuid":"…"`), or "".
+    static func uuid(inLine text: String) -> String {
         guard let r = text.range(of: "\"uuid\":\"") else { return "" }
         return String(text[r.upperBound...].prefix { $0 != "\"" })
     }

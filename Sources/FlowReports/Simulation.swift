@@ -39,9 +39,8 @@ public struct SimulatedFlow: Sendable {
 /// A proposed policy set replayed over stored flows (docs/SIMULATE.md): what each flow would
 /// meet, grouped into connections, with the rules that decided them.
 ///
-/// L3/L4 flows are evaluated once per distinct (event, verdict, subject, peer, peer IP and
-/// names, protocol, port) from a GROUP BY over the flow rows; ICMP (the type is not a
-/// column), L7 requests, old-style replies and drops without a reason code are read one by one.
+/// Flows are reduced to distinct keys (SimulationScan.swift: the hourly policy rollup, raw rows
+/// at the range's edges) and each key is evaluated once; see `run`.
 public struct Simulation: Sendable {
     public let since: Int64
     public let until: Int64
@@ -163,12 +162,7 @@ struct SimulationRun {
 
     mutating func endpointLabels(_ id: Int64) throws -> EndpointLabels {
         if let l = labels[id] { return l }
-        var texts: [String] = [], identity: Int64 = 0
-        if id != 0, case .object(let o)? = try? JSONValue.parse(try lookup.text(id)) {
-            if case .array(let a)? = o["labels"] { texts = a.compactMap { if case .string(let s) = $0 { return s }; return nil } }
-            if case .number(_, let raw)? = o["identity"] { identity = Int64(raw) ?? 0 }
-        }
-        let l = EndpointLabels(texts: texts, identity: identity)
+        let l = EndpointLabels(endpoint: id == 0 ? nil : try? JSONValue.parse(try lookup.text(id)))
         labels[id] = l
         return l
     }
@@ -356,8 +350,7 @@ struct SimulationRun {
             try s.bind([.int(ex.time), ex.source == 0 ? .null : .int(ex.source), ex.destination == 0 ? .null : .int(ex.destination)])
             if try s.step() {
                 try engine.reader.line(day: ex.day, row: s, firstDictColumn: 2)
-                let text = String(decoding: engine.reader.lineBytes, as: UTF8.self)
-                if let r = text.range(of: "\"uuid\":\"") { groups[c]!.exampleUUID = String(text[r.upperBound...].prefix { $0 != "\"" }) }
+                groups[c]!.exampleUUID = ExampleFinder.uuid(inLine: String(decoding: engine.reader.lineBytes, as: UTF8.self))
             }
             s.reset()
         }

@@ -75,12 +75,7 @@ final class SimulationScanner {
 
     func endpoint(_ id: Int64) throws -> (pod: Bool, world: Bool) {
         if let e = endpoints[id] { return e }
-        var texts: [String] = [], identity: Int64 = 0
-        if id != 0, case .object(let o)? = try? JSONValue.parse(String(decoding: try reader.dictionaryValue(id), as: UTF8.self)) {
-            if case .array(let a)? = o["labels"] { texts = a.compactMap { if case .string(let s) = $0 { return s }; return nil } }
-            if case .number(_, let raw)? = o["identity"] { identity = Int64(raw) ?? 0 }
-        }
-        let labels = EndpointLabels(texts: texts, identity: identity)
+        let labels = EndpointLabels(endpoint: id == 0 ? nil : try? JSONValue.parse(String(decoding: try reader.dictionaryValue(id), as: UTF8.self)))
         let e = (labels.namespace != nil, labels.isWorld)
         endpoints[id] = e
         return e

@@ -107,10 +107,10 @@ public final class FlowStore {
         viewsStale = true
     }
 
-    /// True when a partition was created since the views were last rebuilt.
+    /// True when a partition was created or dropped since the views were last rebuilt.
     var viewsStale = false
 
-    /// Rebuilds the views over every partition if a partition came since (inside the caller's
+    /// Rebuilds the views over every partition if partitions came or went since (inside the caller's
     /// transaction, so the views never name a table that is not there).
     func refreshViews() throws {
         guard viewsStale else { return }
@@ -131,7 +131,8 @@ public final class FlowStore {
                 for table in Self.tables(day) { try db.execute("DROP TABLE IF EXISTS \"\(table)\"") }
                 try db.execute("DELETE FROM partitions WHERE day = \(day)")
             }
-            try SQLViews.rebuild(db, days: try db.rows("SELECT day FROM partitions ORDER BY day").compactMap { $0[0].int })
+            viewsStale = true
+            try refreshViews()
             try addCounter("retention_dropped_flows", flows)
         }
         _ = try? db.rows("PRAGMA incremental_vacuum")
