@@ -126,13 +126,7 @@ final class StoredFidelityTests: XCTestCase {
         }, to: file)
         XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, file]).status, 0)
         XCTAssertEqual(try runFlowtrail(["query", "--db", db, "--count", "true"]).out, "520\n")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import sqlite3; print(sqlite3.connect('\(db)').execute('select count(*) from flows').fetchone()[0])"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "520\n")
+        let python = try runCommand(["python3", "-c", "import sqlite3; print(sqlite3.connect('\(db)').execute('select count(*) from flows').fetchone()[0])"])
+        XCTAssertEqual(python.out, "520\n")
     }
 }

@@ -16,16 +16,7 @@ final class SQLViewTests: XCTestCase {
 
     /// Runs a program; its status and standard output.
     static func run(_ args: [String], timeout: Int = 300) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["timeout", String(timeout)] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runCommand(["timeout", String(timeout)] + args)
     }
 
     /// Installs PyPI packages the test needs when they are missing.

@@ -90,14 +90,8 @@ final class StartupTests: XCTestCase {
         }
         XCTAssertTrue(try runFlowtrail(["query", "--db", corrupt, "--count", "true"]).err.contains("sqlite3 \(corrupt) .recover"))
         // The other application's file was left as it was.
-        let tables = Process()
-        tables.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tables.arguments = ["python3", "-c", "import sqlite3; print(sqlite3.connect('\(other)').execute('select count(*) from sqlite_master').fetchone()[0])"]
-        let out = Pipe()
-        tables.standardOutput = out
-        try tables.run()
-        tables.waitUntilExit()
-        XCTAssertEqual(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "1\n")
+        let tables = try runCommand(["python3", "-c", "import sqlite3; print(sqlite3.connect('\(other)').execute('select count(*) from sqlite_master').fetchone()[0])"])
+        XCTAssertEqual(tables.out, "1\n")
         // A database on a read-only filesystem: writing says so; reading works.
         if let mount = try? TmpfsMount(at: s.path("ro"), size: "16m") {
             let good = s.path("good.db")

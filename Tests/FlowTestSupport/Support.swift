@@ -39,6 +39,21 @@ public func generatedLines(_ count: Int, seed: UInt64 = 7, start: Int64 = 1_767_
     return (0..<count).map { _ in g.nextLine() }
 }
 
+/// Runs a program found on PATH (another SQLite client, a Python check); its exit status and
+/// standard output, standard error discarded.
+public func runCommand(_ args: [String]) throws -> (status: Int32, out: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = args
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
 /// Writes `lines` to `path`, each ended by a newline, as Hubble's flow-log exporter does.
 public func writeLines<S: Sequence>(_ lines: S, to path: String) throws where S.Element == String {
     try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
