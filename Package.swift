@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
     ],
     targets: [
         // C libraries from Debian: SQLite (libsqlite3-dev), zstd (libzstd-dev), zlib (zlib1g-dev).
@@ -66,12 +70,26 @@ let package = Package(
             name: "FlowPolicy",
             dependencies: ["FlowModel", "FlowQuery", .product(name: "Yams", package: "Yams")]
         ),
-        // HTTP API on Hummingbird: flows, follow, export, saved queries, push ingest, metrics.
+        // Hubble's flow.proto and observer.proto messages (generated: scripts/generate-protos).
+        .target(name: "HubbleProtos", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Speaking Hubble: FlowFilters (from hubble observe's flags, JSON or gRPC) compiled into
+        // the query language, and flows printed as hubble observe prints them.
+        .target(
+            name: "FlowHubble",
+            dependencies: ["FlowModel", "FlowQuery", "HubbleProtos", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        // HTTP API on Hummingbird: flows, follow, export, saved queries, push ingest, metrics;
+        // and Hubble's gRPC Observer API (GRPC/) on grpc-swift-2 over the same readers.
         .target(
             name: "FlowServer",
             dependencies: [
                 "FlowModel", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowReports", "FlowPolicy",
+                "FlowHubble", "HubbleProtos",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -86,7 +104,9 @@ let package = Package(
             name: "flowtrail",
             dependencies: [
                 "FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowReports", "FlowServer", "FlowPolicy",
+                "FlowHubble", "HubbleProtos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
 
@@ -100,6 +120,13 @@ let package = Package(
         // Shared by the end-to-end test targets: scratch folders, running the built binary.
         .target(name: "FlowTestSupport", dependencies: ["FlowModel", "FlowGen", "FlowStore"], path: "Tests/FlowTestSupport"),
         .testTarget(name: "FlowIngestTests", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowTestSupport"]),
+        .testTarget(
+            name: "FlowHubbleTests",
+            dependencies: [
+                "FlowHubble", "HubbleProtos", "FlowQuery", "FlowStore", "FlowServer", "FlowTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(name: "FlowPolicyTests", dependencies: ["FlowPolicy", "FlowQuery", "FlowTestSupport"]),
         .testTarget(name: "FlowReportsTests", dependencies: ["FlowTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(

@@ -120,3 +120,11 @@ struct CIDR: Equatable {
     }
 }
 
+
+/// Address syntax checks for callers outside the query language (Hubble's `--ip` filters).
+public enum AddressSyntax {
+    /// An IPv4 or IPv6 address as inet_pton reads it (no zone, no spaces).
+    public static func isAddress(_ text: String) -> Bool { IPAddress(text) != nil }
+    /// `address/length` with a length that fits the address family.
+    public static func isPrefix(_ text: String) -> Bool { CIDR(text) != nil }
+}

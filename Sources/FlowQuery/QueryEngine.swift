@@ -156,18 +156,24 @@ public final class QueryEngine {
     /// Calls `body` with each matching flow line (`hubble observe -o json` shape), oldest first.
     public func lines(_ filters: [Typed], since: Int64? = nil, until: Int64? = nil, window: QueryWindow,
                       _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try page(filters, since: since, until: until, window: window) { line, _ in try body(line) }
+    }
+
+    /// `lines` with each flow's key.
+    public func page(_ filters: [Typed], since: Int64? = nil, until: Int64? = nil, window: QueryWindow,
+                     _ body: (UnsafeBufferPointer<UInt8>, FlowKey) throws -> Void) throws {
         switch window {
         case .all:
-            try page(filters, since: since, until: until) { line, _ in try body(line) }
+            try page(filters, since: since, until: until, body)
         case .first(let n):
-            try page(filters, since: since, until: until, limit: n) { line, _ in try body(line) }
+            try page(filters, since: since, until: until, limit: n, body)
         case .last(let n):
             // Newest first from SQLite, then printed in time order.
-            var newestFirst: [[UInt8]] = []
-            try page(filters, since: since, until: until, descending: true, limit: n) { line, _ in
-                newestFirst.append(Array(line))
+            var newestFirst: [([UInt8], FlowKey)] = []
+            try page(filters, since: since, until: until, descending: true, limit: n) { line, key in
+                newestFirst.append((Array(line), key))
             }
-            for line in newestFirst.reversed() { try line.withUnsafeBufferPointer { try body($0) } }
+            for (line, key) in newestFirst.reversed() { try line.withUnsafeBufferPointer { try body($0, key) } }
         }
     }
 

@@ -17,7 +17,9 @@ struct ReportRange {
         // also at least now, as `hubble observe --since` means; never before the start.
         var end = ((store.days.last ?? 0) + 1) * day
         if since != nil { end = max(end, Self.ceil(Clock.nowNanos(), minute)) }
-        let to = until.map { Self.ceil($0, minute) } ?? max(end, from)
+        // `until` is exclusive here, one nanosecond past the inclusive end the user gave: the
+        // minute that starts exactly at that end is not counted.
+        let to = until.map { Self.ceil($0 == .min ? $0 : $0 - 1, minute) } ?? max(end, from)
         self.since = from
         self.until = to
         days = engine.days(since: from, until: to)

@@ -34,8 +34,9 @@ struct FlowRequest: Sendable {
             return t
         }
         since = try bound("since")
-        until = try bound("until")
-        if let since, let until, since >= until { throw APIError.badParameter("until", "must be after since") }
+        // Inclusive, as hubble observe's --until: the engine's bound is one nanosecond later.
+        until = try bound("until").map { $0 == .max ? $0 : $0 + 1 }
+        if let since, let until, since >= until { throw APIError.badParameter("until", "must not be before since") }
     }
 }
 

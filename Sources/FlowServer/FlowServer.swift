@@ -31,6 +31,8 @@ public struct ServerOptions: Sendable {
     public var readers = 4
     /// Connection, time and size limits.
     public var limits = ServerLimits()
+    /// Hubble's gRPC Observer API (on by default on 127.0.0.1:4245).
+    public var grpc = GRPCOptions()
     public init() {}
 
     /// Whether the listen address is loopback only.
@@ -93,8 +95,13 @@ public enum FlowServer {
         }
         // Graceful shutdown runs in reverse order: ingest stops first (its batch commits and
         // follow streams end), then the server drains its open requests.
+        var services: [any Service] = [app]
+        if let grpcHost = options.grpc.host {
+            services.append(try GRPCListener(options: options.grpc, host: grpcHost, pool: pool, feed: feed, token: options.token))
+        }
+        services.append(ingest)
         let group = ServiceGroup(configuration: .init(
-            services: [app, ingest], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch let e as IOError where e.errnoCode == EADDRINUSE || e.errnoCode == EACCES || e.errnoCode == EADDRNOTAVAIL {

@@ -364,6 +364,13 @@ public struct CommittedRows: Sendable, Equatable {
     public let ids: Range<Int64>
     public let minTime: Int64
     public let maxTime: Int64
+
+    public init(day: Int64, ids: Range<Int64>, minTime: Int64, maxTime: Int64) {
+        self.day = day
+        self.ids = ids
+        self.minTime = minTime
+        self.maxTime = maxTime
+    }
 }
 
 /// Rows and residuals of one partition in the current batch.

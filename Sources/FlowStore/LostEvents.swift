@@ -10,6 +10,13 @@ public struct LostEventRecord: Sendable, Equatable {
     /// `PERF_EVENT_RING_BUFFER`, `OBSERVER_EVENTS_QUEUE`, `HUBBLE_RING_BUFFER`, or what was sent.
     public var source: String
     public var eventsLost: Int64
+
+    public init(time: Int64?, node: String?, source: String, eventsLost: Int64) {
+        self.time = time
+        self.node = node
+        self.source = source
+        self.eventsLost = eventsLost
+    }
 }
 
 /// Reads the `lost_events` table (written by `FlowWriter`, migrations/0001).

@@ -34,10 +34,11 @@ struct DatabaseOption: ParsableArguments {
 struct TimeRangeOptions: ParsableArguments {
     @Option(help: "Only flows at or after this time: RFC 3339, 2026-01-02[T15[:04[:05]]] (UTC), RFC 1123Z, or a duration before now (90m, 2d, 1h30m).")
     var since: String?
-    @Option(help: "Only flows before this time, in the same forms as --since.")
+    @Option(help: "Only flows at or before this time (inclusive, as in Hubble), in the same forms as --since.")
     var until: String?
 
-    /// The bounds in UTC nanoseconds.
+    /// The bounds in UTC nanoseconds, `until` exclusive as the engine takes it (the given
+    /// time + 1 ns: inclusive, as hubble observe's --until).
     func bounds() throws -> (since: Int64?, until: Int64?) {
         let now = Clock.nowNanos()
         func parse(_ text: String?, _ flag: String) throws -> Int64? {
@@ -47,7 +48,8 @@ struct TimeRangeOptions: ParsableArguments {
             }
             return t
         }
-        return (try parse(since, "since"), try parse(until, "until"))
+        let end = try parse(until, "until")
+        return (try parse(since, "since"), end.map { $0 == .max ? $0 : $0 + 1 })
     }
 }
 

@@ -3,9 +3,12 @@ import ArgumentParser
 /// The output formats of each command, as enums: `-o/--output` everywhere, and `--help` lists
 /// the choices.
 
-/// `flowtrail query -o`.
+/// `flowtrail query -o`: hubble observe's formats (compact, dict, table, json and jsonpb, one
+/// GetFlowsResponse object a line; jsonl is the same), flowtrail's JSON array and CSV.
 enum QueryOutput: String, ExpressibleByArgument, CaseIterable {
-    case compact, jsonl, json, csv, table
+    case compact, dict, table, json, jsonpb, jsonl
+    case jsonArray = "json-array"
+    case csv
 }
 
 /// `flowtrail export -o` (also `--format`, its first spelling).

@@ -1,8 +1,10 @@
 import ArgumentParser
 import FlowExport
+import FlowHubble
 import FlowModel
 import FlowQuery
 import FlowStore
+import SwiftProtobuf
 
 #if canImport(Glibc)
 import Glibc
@@ -10,17 +12,46 @@ import Glibc
 import Darwin
 #endif
 
-/// The filter of a command: expressions as arguments (put `--` before one that starts with
-/// `-`) and Hubble's `--cel-expression EXPR` (repeatable); all are ORed, as Hubble ORs them.
+/// The filter of a command: query-language expressions as arguments (ORed; put `--` before
+/// one that starts with `-`) and `hubble observe`'s filter flags (HubbleFilterOptions). A flow
+/// must match both: an expression (when any is given) and the flags' FlowFilters.
 struct FilterArguments: ParsableArguments {
-    @Option(name: .customLong("cel-expression"), parsing: .unconditionalSingleValue,
-            help: "An expression, as hubble observe --cel-expression takes it (repeatable; ORed with the others).")
-    var celExpressions: [String] = []
+    @OptionGroup(title: "Hubble filter flags (as hubble observe; docs/HUBBLE.md)") var hubble: HubbleFilterOptions
     @Argument(help: "Expressions (ORed), or @NAME for a saved query. Put -- before one that starts with -.")
     var expressions: [String] = []
 
-    /// Every expression given, checked (exits 2 with the reason on a bad one).
-    func checked() throws -> [Typed] { try checkedFilters(celExpressions + expressions) }
+    /// The flags' FlowFilters as one expression, or nil without flags.
+    func flagExpression() throws -> String? {
+        let (allow, deny) = try hubble.flowFilters()
+        do {
+            return try FlowFilterExpression.expression(allowlist: allow, denylist: deny)
+        } catch let e as FilterProblem {
+            fail("invalid filter: \(e)", status: 2)
+        }
+    }
+
+    /// Every expression given, checked, combined with the flags (exits 2 with the reason on a
+    /// bad one). Several results are ORed by the engine.
+    func checked() throws -> [Typed] {
+        let expressionFilters = try checkedFilters(expressions)
+        guard let flags = try flagExpression() else { return expressionFilters }
+        let flagFilter: Typed
+        do {
+            flagFilter = try Checker.check(flags)
+        } catch let e as QueryError {
+            fail("invalid filter: --cel-expression: \(e)", status: 2)
+        }
+        guard !expressionFilters.isEmpty else { return [flagFilter] }
+        // Both: (e1 || e2 …) && flags, checked as one expression (each part was checked alone
+        // above, so an error here is not the user's column to fix).
+        let texts = try expandedTexts(expressions)
+        let combined = "(" + texts.map { "(\($0))" }.joined(separator: " || ") + ") && (\(flags))"
+        do {
+            return [try Checker.check(combined)]
+        } catch {
+            fail("could not combine the expressions with the filter flags: \(error)")
+        }
+    }
 }
 
 /// `flowtrail query`: flows matching Hubble-style CEL expressions, from the stored history.
@@ -40,8 +71,15 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "The newest N matching flows (default 20).") var last: Int?
     @Option(help: "The oldest N matching flows.") var first: Int?
     @Flag(help: "Every matching flow.") var all = false
+    @Flag(name: [.customShort("f"), .long],
+          help: "Then print new flows as they are stored, until interrupted (no history unless --last, --all or --since asks).")
+    var follow = false
     @Flag(help: "Print only the number of matching flows.") var count = false
     @Option(name: [.customShort("o"), .long], help: "Output format.") var output: QueryOutput = .compact
+    @Flag(help: "Print the node name (compact, dict, table), as hubble observe --print-node-name.") var printNodeName = false
+    @Option(help: "Time format: StampMilli, RFC3339, RFC3339Milli, RFC3339Micro, RFC3339Nano, RFC1123Z, YearMonthDay, YearMonthDayHour, YearMonthDayHourMinute.")
+    var timeFormat = "StampMilli"
+    @Option(help: "Colours in compact and dict output: auto (on a terminal), always, never.") var color: ColorChoice = .auto
     @OptionGroup var filter: FilterArguments
 
     func validate() throws {
@@ -50,75 +88,71 @@ struct QueryCommand: ParsableCommand {
         }
         if let last, last < 0 { throw ValidationError("--last must not be negative") }
         if let first, first < 0 { throw ValidationError("--first must not be negative") }
+        if follow && first != nil { throw ValidationError("cannot set both --first and --follow") }
+        if follow && count { throw ValidationError("cannot set both --count and --follow") }
+        guard HubbleTimeFormat.allCases.contains(where: { $0.rawValue.lowercased() == timeFormat.lowercased() }) else {
+            throw ValidationError("--time-format: one of \(HubbleTimeFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() throws {
-        let (since, until) = try range.bounds()
+        var (since, until) = try range.bounds()
+        // hubble observe drops --until when following.
+        if follow { until = nil }
         let filters = try filter.checked()
         let store = try database.open(readOnly: true)
         let engine: QueryEngine
         do { engine = try QueryEngine(store: store) } catch { fail("\(error)") }
-        defer { warnAboutLostEvents(store, since: since, until: until) }
         if count {
+            defer { warnAboutLostEvents(store, since: since, until: until) }
             do { print(try engine.count(filters, since: since, until: until)) } catch { fail("\(error)") }
             return
         }
-        let window: QueryWindow = all ? .all : first.map { .first($0) } ?? .last(last ?? 20)
-        let out = StdoutWriter()
-        var n = 0
-        var rows: [[String]] = []
-        if output == .json { out.write("[") }
-        // CSV is the export's default columns, as GET /api/v1/flows?format=csv writes them.
-        let csv = output == .csv ? ExportRenderer(format: .csv, columns: nil) : nil
-        let csvBuffer = ByteBuffer(capacity: 4096)
-        csv?.header(into: csvBuffer)
-        out.write(csvBuffer.bytes)
+        // As hubble observe: following shows no history unless asked for.
+        let window: QueryWindow? = all ? .all : first.map { .first($0) } ?? last.map { .last($0) }
+            ?? (follow ? (since != nil ? .all : nil) : .last(20))
+        let printer = FlowPrinter(output: output, color: color.enabled, timeFormat: HubbleTimeFormat(name: timeFormat),
+                                  printNodeName: printNodeName)
+        // Taken before the history is read, so nothing stored meanwhile is missed when following.
+        var tail = follow ? try StoreTail(store: store) : nil
         do {
-            try engine.lines(filters, since: since, until: until, window: window) { line in
-                switch output {
-                case .jsonl:
-                    out.write(line)
-                    out.newline()
-                case .json:
-                    if n > 0 { out.write(",") }
-                    out.newline()
-                    out.write(line)
-                case .csv:
-                    csvBuffer.removeAll()
-                    csv!.record(line, into: csvBuffer)
-                    out.write(csvBuffer.bytes)
-                case .table:
-                    rows.append(TabularFormat.cells(String(decoding: line, as: UTF8.self)))
-                case .compact:
-                    out.write(CompactFormat.line(String(decoding: line, as: UTF8.self)))
-                    out.newline()
+            if let window {
+                try engine.page(filters, since: since, until: until, window: window) { line, key in
+                    tail?.sent(key)
+                    printer.write(line)
                 }
-                n += 1
+            }
+            printer.flush()
+            if var t = tail {
+                try t.follow(engine: engine, filters: filters, since: since) { printer.write($0) } idle: { printer.flush() }
+                tail = t
             }
         } catch {
-            out.flush()
+            printer.flush()
             fail("\(error)")
         }
-        if output == .json { out.write(n > 0 ? "\n]\n" : "]\n") }
-        if output == .table { out.write(TabularFormat.table(rows)) }
-        out.flush()
+        printer.finish()
+        if !follow { warnAboutLostEvents(store, since: since, until: until) }
+    }
+}
+
+/// The texts of the query arguments, with @NAME replaced by the saved query (exits 2 for an
+/// unknown name).
+func expandedTexts(_ expressions: [String]) throws -> [String] {
+    try expressions.map { text in
+        guard text.hasPrefix("@") else { return text }
+        guard let saved = SavedQueries.load(String(text.dropFirst())) else {
+            let names = SavedQueries.builtIn.map { "@" + $0.name }.joined(separator: ", ")
+            fail("no saved query \(text) (built in: \(names); also looked in \(SavedQueries.searchPath.joined(separator: ", ")))", status: 2)
+        }
+        return saved
     }
 }
 
 /// Parses and checks the query arguments (expanding @NAME); exits with status 2 on an error.
 func checkedFilters(_ expressions: [String]) throws -> [Typed] {
     var filters: [Typed] = []
-    for text in expressions {
-        let expression: String
-        if text.hasPrefix("@") {
-            guard let saved = SavedQueries.load(String(text.dropFirst())) else {
-                let names = SavedQueries.builtIn.map { "@" + $0.name }.joined(separator: ", ")
-                fail("no saved query \(text) (built in: \(names); also looked in \(SavedQueries.searchPath.joined(separator: ", ")))", status: 2)
-            }
-            expression = saved
-        } else {
-            expression = text
-        }
+    for expression in try expandedTexts(expressions) {
         do {
             filters.append(try Checker.check(expression))
         } catch let e as QueryError {
@@ -139,6 +173,17 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         let filters = try filter.checked()
+        let (allow, deny) = try filter.hubble.flowFilters()
+        if !allow.isEmpty || !deny.isEmpty {
+            // The FlowFilters the flags built: what hubble observe would send in GetFlows.
+            var options = JSONEncodingOptions()
+            options.preserveProtoFieldNames = true
+            for (name, list) in [("allowlist", allow), ("denylist", deny)] where !list.isEmpty {
+                print("\(name) (FlowFilters, ORed):")
+                for f in list { print("  " + ((try? f.jsonString(options: options)) ?? "?")) }
+            }
+            print("expression: \(try filter.flagExpression() ?? "")")
+        }
         let store = try database.open(readOnly: true)
         do {
             let engine = try QueryEngine(store: store)

@@ -31,6 +31,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Cut off a client that stops reading a response for this long.") var writeTimeout = "30s"
     @Option(help: "Largest request line and headers, in KiB; longer is answered 414.") var maxHeaderKib = 64
     @Option(help: "Answer 503 (Retry-After) after waiting this long for a free reader.") var readerWait = "5s"
+    @Option(help: "Address and port of Hubble's gRPC Observer API (hubble observe --server ADDR), or off.")
+    var grpcListen = "127.0.0.1:4245"
+    @Option(help: "PEM certificate chain for the gRPC listener (with --tls-key: TLS, as hubble --tls expects).")
+    var tlsCert: String?
+    @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
 
     func run() async throws {
         var options = ServerOptions()
@@ -63,6 +68,19 @@ struct ServeCommand: AsyncParsableCommand {
         options.limits.writeTimeout = try seconds(writeTimeout, "write-timeout")
         options.limits.readerWait = try seconds(readerWait, "reader-wait")
         options.limits.maxHeaderBytes = maxHeaderKib << 10
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if grpcListen == "off" {
+            options.grpc.host = nil
+        } else {
+            guard let colon = grpcListen.lastIndex(of: ":"), let port = Int(grpcListen[grpcListen.index(after: colon)...]),
+                  (0...65535).contains(port) else {
+                throw ValidationError("--grpc-listen: expected ADDRESS:PORT, such as 127.0.0.1:4245, or off")
+            }
+            options.grpc.host = String(grpcListen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            options.grpc.port = port
+            options.grpc.tlsCertificate = tlsCert
+            options.grpc.tlsKey = tlsKey
+        }
         do {
             try await FlowServer.run(options)
         } catch {

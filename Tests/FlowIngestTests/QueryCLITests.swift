@@ -95,12 +95,16 @@ final class QueryCLITests: XCTestCase {
     }
 
     func testOutputsAndExplain() throws {
-        for format in ["compact", "json", "csv", "table"] {
+        for format in ["compact", "dict", "json", "jsonpb", "json-array", "csv", "table"] {
             let r = try query(["-o", format, "--last", "3", "verdict == 'DROPPED'"])
             XCTAssertEqual(r.status, 0, "\(format): \(r.err)")
             XCTAssertFalse(r.out.isEmpty, format)
         }
-        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(try query(["-o", "json", "--last", "3", "true"]).out.utf8)) as? [Any])?.count, 3)
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(try query(["-o", "json-array", "--last", "3", "true"]).out.utf8)) as? [Any])?.count, 3)
+        // -o json is hubble observe's: one GetFlowsResponse object a line.
+        let lines = try query(["-o", "json", "--last", "3", "true"]).out.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3)
+        for line in lines { XCTAssertNotNil(try jsonObject(line)["flow"]) }
         let e = try runFlowtrail(["explain", "--db", Self.db, "source.namespace == 'shop' && verdict == 'DROPPED'"])
         XCTAssertEqual(e.status, 0, e.err)
         XCTAssertTrue(e.out.contains("SELECT") && e.out.contains("plan:") && e.out.contains("USING INDEX"), e.out)

@@ -82,7 +82,7 @@ final class ServerErrorTests: XCTestCase {
         let s = try Scratch()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Paths.flowtrail)
-        p.arguments = ["serve", "--db", s.path("w.db"), "--listen", "0.0.0.0:0"]
+        p.arguments = ["serve", "--db", s.path("w.db"), "--listen", "0.0.0.0:0", "--grpc-listen", "off"]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice

@@ -350,7 +350,7 @@ final class ServerHardeningTests: XCTestCase {
         }
         XCTAssertEqual(server.stop(), 0)
         // Tokens: empty refused; from a file or the environment, never needed on the command line.
-        let empty = try runFlowtrail(["serve", "--db", db, "--listen", "127.0.0.1:0", "--token", ""])
+        let empty = try runFlowtrail(["serve", "--db", db, "--listen", "127.0.0.1:0", "--grpc-listen", "off", "--token", ""])
         XCTAssertNotEqual(empty.status, 0)
         XCTAssertTrue(empty.err.contains("empty"), empty.err)
         let tokenFile = s.path("token")

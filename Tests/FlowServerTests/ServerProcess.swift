@@ -9,16 +9,25 @@ final class ServerProcess {
     private let output = Pipe()
     private let errors = Pipe()
 
-    init(db: String, extra: [String] = []) throws {
+    /// The gRPC listener's port when asked for with `grpc: true` (else it is off: tests run
+    /// servers side by side, and 4245 may be taken).
+    private(set) var grpcPort: Int?
+
+    init(db: String, extra: [String] = [], grpc: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: Paths.flowtrail)
-        process.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:0"] + extra
+        process.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:0", "--grpc-listen", grpc ? "127.0.0.1:0" : "off"] + extra
         process.standardOutput = output
         process.standardError = errors
         try process.run()
         // The first line says where it listens: "flowtrail: serving NAME on http://127.0.0.1:PORT".
         var line = Data()
         let deadline = Date().addingTimeInterval(30)
-        while !line.contains(0x0A), Date() < deadline {
+        // With gRPC, its line too ("flowtrail: gRPC Observer API on grpc://127.0.0.1:PORT").
+        func complete() -> Bool {
+            let text = String(decoding: line, as: UTF8.self)
+            return text.contains("http://") && text.hasSuffix("\n") && (!grpc || text.contains("grpc"))
+        }
+        while !complete(), Date() < deadline {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             line += chunk
@@ -29,6 +38,14 @@ final class ServerProcess {
             throw NSError(domain: "flowtrail", code: 1, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(text)"])
         }
         port = p
+        if grpc {
+            guard let g = text.range(of: "://127.0.0.1:", range: (text.range(of: "gRPC")?.upperBound ?? text.endIndex)..<text.endIndex),
+                  let gp = Int(text[g.upperBound...].prefix { $0.isNumber }) else {
+                process.terminate()
+                throw NSError(domain: "flowtrail", code: 1, userInfo: [NSLocalizedDescriptionKey: "no gRPC listener: \(text)"])
+            }
+            grpcPort = gp
+        }
     }
 
     /// Sends a signal and waits for the exit status.

@@ -29,7 +29,7 @@ final class StartupTests: XCTestCase {
         // A port in use: one line naming the address and the reason, at once; the lock is free.
         let first = try ServerProcess(db: s.path("other.db"))
         defer { first.stop() }
-        let busy = try Self.timed(["serve", "--db", db, "--listen", "127.0.0.1:\(first.port)"])
+        let busy = try Self.timed(["serve", "--db", db, "--listen", "127.0.0.1:\(first.port)", "--grpc-listen", "off"])
         XCTAssertNotEqual(busy.status, 0)
         XCTAssertLessThan(busy.seconds, 2)
         XCTAssertEqual(busy.err, "flowtrail: cannot listen on 127.0.0.1:\(first.port): Address already in use\n")
@@ -39,19 +39,19 @@ final class StartupTests: XCTestCase {
             (["--follow", s.path("missing.log")], "cannot follow \(s.path("missing.log")): No such file or directory"),
             (["--follow", s.url.path], "it is a directory"),
         ] {
-            let r = try Self.timed(["serve", "--db", db, "--listen", "127.0.0.1:0"] + args)
+            let r = try Self.timed(["serve", "--db", db, "--listen", "127.0.0.1:0", "--grpc-listen", "off"] + args)
             XCTAssertNotEqual(r.status, 0)
             XCTAssertLessThan(r.seconds, 2)
             XCTAssertTrue(r.err.contains(fragment), r.err)
             XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
         }
-        let nowhere = try Self.timed(["serve", "--db", s.path("no/such/dir/x.db"), "--listen", "127.0.0.1:0"])
+        let nowhere = try Self.timed(["serve", "--db", s.path("no/such/dir/x.db"), "--listen", "127.0.0.1:0", "--grpc-listen", "off"])
         XCTAssertNotEqual(nowhere.status, 0)
         XCTAssertTrue(nowhere.err.contains("cannot open"), nowhere.err)
         // SIGTERM at start-up ends it too.
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Paths.flowtrail)
-        p.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:0"]
+        p.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:0", "--grpc-listen", "off"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
