@@ -91,7 +91,7 @@ public enum FlowFilterExpression {
             let methods = f.httpMethod.map { String($0.unicodeScalars.map { $0.value >= 65 && $0.value <= 90 ? Character(Unicode.Scalar($0.value + 32)!) : Character($0) }) }
             c.append("l7.http.method != \"\" && l7.http.method.lowerAscii() in \(CELText.stringList(methods))")
         }
-        if !f.httpPath.isEmpty { try field("http_path") { try regexes(f.httpPath, "urlPath(l7.http.url)", presence: "l7.http.url != \"\"") } }
+        if !f.httpPath.isEmpty { try field("http_path") { try regexes(f.httpPath, "url(l7.http.url).getEscapedPath()", presence: "isURL(l7.http.url)") } }
         if !f.httpURL.isEmpty { try field("http_url") { try regexes(f.httpURL, "l7.http.url", presence: "l7.http.url != \"\"") } }
         if !f.httpHeader.isEmpty {
             let pairs = f.httpHeader.map { "h.key == \(CELText.string($0.key)) && h.value == \(CELText.string($0.value))" }

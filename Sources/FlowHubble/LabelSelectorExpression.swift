@@ -23,8 +23,18 @@ enum LabelSelectorExpression {
     }
 
     static func condition(_ r: Requirement, list: String) -> String {
-        let keyPattern = "^" + (r.source.map(CELText.regexQuoted) ?? "[^:]*") + ":" + CELText.regexQuoted(r.key)
+        let key = CELText.regexQuoted(r.key)
+        // Cilium's ParseLabel: the source is what precedes the first ':' (none: `unspec`), the
+        // key runs to the first '='. With the `any` source, a label with no ':' counts too.
+        // `noColon` is the value part for a label without a source (its value has no ':').
+        func pattern(_ valuePart: String, noColon: String? = nil) -> String {
+            if let source = r.source { return "^" + CELText.regexQuoted(source) + ":" + key + valuePart + "$" }
+            return "^(?:[^:]*:" + key + valuePart + "|" + key + (noColon ?? valuePart) + ")$"
+        }
         func anyLabel(_ test: String) -> String { "\(list).exists(l, \(test))" }
+        func matching(_ valuePart: String, noColon: String? = nil) -> String {
+            anyLabel("l.matches(\(CELText.string(pattern(valuePart, noColon: noColon))))")
+        }
         func withValue(_ values: [String]) -> String {
             if let source = r.source {
                 // Exact strings: no pattern needed when the source is named.
@@ -35,13 +45,12 @@ enum LabelSelectorExpression {
                 }
                 return anyLabel("l in \(CELText.stringList(texts))")
             }
-            let alternatives = values.map { $0.isEmpty ? "=?" : "=" + CELText.regexQuoted($0) }
-            let tail = alternatives.count == 1 ? alternatives[0] : "(?:" + alternatives.joined(separator: "|") + ")"
-            return anyLabel("l.matches(\(CELText.string(keyPattern + tail + "$")))")
+            let alternatives = values.map { $0.isEmpty ? "(?:=)?" : "=" + CELText.regexQuoted($0) }
+            return matching(alternatives.count == 1 ? alternatives[0] : "(?:" + alternatives.joined(separator: "|") + ")")
         }
         switch r.operation {
-        case .exists: return anyLabel("l.matches(\(CELText.string(keyPattern + "(?:=|$)")))")
-        case .notExists: return "!" + anyLabel("l.matches(\(CELText.string(keyPattern + "(?:=|$)")))")
+        case .exists: return matching("(?:=.*)?", noColon: "(?:=[^:]*)?")
+        case .notExists: return "!" + matching("(?:=.*)?", noColon: "(?:=[^:]*)?")
         case .equals(let values): return withValue(values)
         case .notEquals(let values): return "!" + withValue(values)
         }

@@ -233,7 +233,7 @@ public struct Checker {
             }
             if case .message = tl.type { throw QueryError("cannot compare messages; compare one of their fields", column: l.column) }
             if case .list = tl.type, op != "==" && op != "!=" { throw QueryError("lists only compare with == and !=", column: column) }
-            if [QueryType.ip, .cidr].contains(tl.type), op != "==" && op != "!=" {
+            if [QueryType.ip, .cidr, .url].contains(tl.type), op != "==" && op != "!=" {
                 throw QueryError("\(tl.type) values only compare with == and !=", column: column)
             }
             // Bools order as CEL orders them: false < true.

@@ -112,7 +112,7 @@ public enum FunctionLibrary {
                 return .int(d)
             },
         ]),
-    ] + NetworkFunctions.declarations
+    ] + NetworkFunctions.declarations + URLFunctions.declarations
 
     static let sizeOverloads = [
         Overload("size_list", [.list(.dyn)], .int, sqlite: { "coalesce(json_array_length(\($0[0])), 0)" }) { v in
@@ -137,7 +137,7 @@ public enum FunctionLibrary {
     static let sqlFunctions: [(name: String, arity: Int32)] = [
         ("ft_residual", 2), ("ft_enum", 2), ("ft_u64", 1), ("ft_unsigned", 1), ("ft_regexp", 2), ("ft_json", 3),
         ("ft_time", 1), ("ft_duration", 1), ("ft_ip", 1), ("ft_cidr", 1), ("ft_cidr_contains", 2), ("ft_is_ip", 1),
-        ("ft_is_cidr", 1), ("ft_ip_family", 1),
+        ("ft_is_cidr", 1), ("ft_ip_family", 1), ("ft_url", 1), ("ft_url_part", 2),
     ]
 }
 

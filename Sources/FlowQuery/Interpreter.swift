@@ -226,7 +226,7 @@ public struct Interpreter {
 
     static func kind(of type: QueryType) -> FieldKind {
         switch type {
-        case .string, .ip, .cidr: .string
+        case .string, .ip, .cidr, .url: .string
         case .bool: .bool
         case .uint: .uint64
         case .list(let t): .repeated(kind(of: t))

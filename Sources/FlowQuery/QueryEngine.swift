@@ -324,6 +324,17 @@ public final class QueryEngine {
             }
             sqlite3_result_int(ctx, ip.bytes.count == 4 ? 4 : 6)
         }, nil, nil, nil)
+        // URLFunctions: the URL's text when it is one (NULL otherwise), and its parts.
+        rc |= sqlite3_create_function_v2(db, "ft_url", 1, flags, nil, { ctx, _, args in
+            QueryEngine.resultText(ctx, QueryEngine.text(args![0]).flatMap { URLText($0) != nil ? $0 : nil })
+        }, nil, nil, nil)
+        rc |= sqlite3_create_function_v2(db, "ft_url_part", 2, flags, nil, { ctx, _, args in
+            guard let url = QueryEngine.text(args![0]).flatMap(URLText.init), let part = QueryEngine.text(args![1]) else {
+                sqlite3_result_null(ctx)
+                return
+            }
+            QueryEngine.resultText(ctx, url.part(part))
+        }, nil, nil, nil)
         guard rc == SQLITE_OK else { throw StoreError("cannot register query functions") }
     }
 

@@ -11,6 +11,8 @@ public indirect enum QueryType: Equatable, CustomStringConvertible, Sendable {
     case dyn
     /// Kubernetes CEL's `net.IP` and `net.CIDR` (NetworkFunctions), held as canonical text.
     case ip, cidr
+    /// Kubernetes CEL's `URL` (URLFunctions), held as the text it was made from.
+    case url
 
     /// Integers of any flavour compare with each other (enums are integers in CEL).
     var isNumeric: Bool {
@@ -34,6 +36,7 @@ public indirect enum QueryType: Equatable, CustomStringConvertible, Sendable {
         case .dyn: "dyn"
         case .ip: "net.IP"
         case .cidr: "net.CIDR"
+        case .url: "URL"
         }
     }
 
