@@ -12,6 +12,7 @@ CALLs: health, status, nodes, namespaces, flows:<GetFlowsRequest JSON>,
        cancel:<GetFlowsRequest JSON> (starts a stream, reads one response, cancels).
 """
 import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -47,7 +48,6 @@ def main():
     sys.path.insert(0, out)
     observer_pb2 = importlib.import_module("observer.observer_pb2")
     observer_grpc = importlib.import_module("observer.observer_pb2_grpc")
-    import importlib.util
     spec = importlib.util.spec_from_file_location("health_pb2", os.path.join(out, "grpc/health/v1/health_pb2.py"))
     health_pb2 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(health_pb2)
