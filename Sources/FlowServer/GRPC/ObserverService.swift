@@ -59,7 +59,10 @@ struct ObserverService: Observer_Observer.SimpleServiceProtocol {
                 // No ring buffer: the history is bounded by retention, not by a flow count.
                 r.maxFlows = 0
                 r.seenFlows = UInt64(stored + dropped)
-                r.uptimeNs = UInt64(max(0, now - started))
+                // The age of the history (Hubble's is its ring's): the CLI prints seen_flows /
+                // uptime as Flows/s when no flow came in the last minute, which is then the
+                // average rate over the stored history rather than over this process's life.
+                r.uptimeNs = UInt64(max(0, now - (totals[1].int ?? started)))
                 r.numConnectedNodes = Google_Protobuf_UInt32Value(UInt32(clamping: nodes))
                 r.numUnavailableNodes = Google_Protobuf_UInt32Value(0)
                 var version = Self.version
