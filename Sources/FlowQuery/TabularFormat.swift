@@ -1,44 +1,8 @@
 import Foundation
 import FlowModel
 
-/// The `table` output of `flowtrail query`: one row a flow, a fixed useful set of columns.
-/// (CSV comes from FlowExport's renderer, with the export's default columns.)
+/// Aligned tables and CSV for the reports' rows (flows print as Hubble's table: HubbleFlowText).
 public enum TabularFormat {
-    public static let headers = [
-        "time", "verdict", "direction", "match_type", "source", "source_identity", "destination",
-        "destination_identity", "destination_port", "protocol", "drop_reason", "node", "summary",
-    ]
-
-    /// The cells of one flow line.
-    public static func cells(_ json: String) -> [String] {
-        guard let flow = (try? JSONValue.parse(json))?["flow"] else { return Array(repeating: "", count: headers.count) }
-        func str(_ v: JSONValue?) -> String {
-            switch v {
-            case .string(let s)?: s
-            case .number(_, let raw)?: raw
-            default: ""
-            }
-        }
-        func endpoint(_ key: String, _ ip: String) -> String {
-            let ns = str(flow[key]?["namespace"]), pod = str(flow[key]?["pod_name"])
-            return pod.isEmpty ? ip : (ns.isEmpty ? pod : "\(ns)/\(pod)")
-        }
-        var proto = "", port = ""
-        if case .object(let l4)? = flow["l4"], let (name, body) = l4.first {
-            proto = name
-            port = str(body["destination_port"])
-        }
-        return [
-            str(flow["time"]), str(flow["verdict"]), str(flow["traffic_direction"]), str(flow["policy_match_type"]).isEmpty ? "0" : str(flow["policy_match_type"]),
-            endpoint("source", str(flow["IP"]?["source"])), str(flow["source"]?["identity"]),
-            endpoint("destination", str(flow["IP"]?["destination"])), str(flow["destination"]?["identity"]),
-            port, proto, str(flow["drop_reason_desc"]), str(flow["node_name"]), str(flow["Summary"]),
-        ]
-    }
-
-    /// Rows padded into aligned columns.
-    public static func table(_ rows: [[String]]) -> String { table(headers: headers, rows: rows) }
-
     /// Rows under upper-cased headers, padded into aligned columns (the last left ragged).
     public static func table(headers: [String], rows: [[String]]) -> String {
         let all = [headers.map { $0.uppercased() }] + rows
