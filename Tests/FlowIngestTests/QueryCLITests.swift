@@ -31,7 +31,7 @@ final class QueryCLITests: XCTestCase {
         XCTAssertEqual(Array(all.prefix(5)), first)
     }
 
-    /// Hubble's --cel-expression flag beside the positional form, ORed; `--` before an
+    /// Hubble's --cel-expression flag beside the positional form; `--` before an
     /// expression that starts with `-`; and the expressions through the real binary.
     func testCELExpressionFlagAndExpressionsStartingWithADash() throws {
         let all = try query(["--count", "true"]).out
@@ -39,8 +39,12 @@ final class QueryCLITests: XCTestCase {
         XCTAssertEqual(try query(["--count", "--", "-1 < 0"]).out, all)
         let drops = try query(["--count", "verdict == Verdict.DROPPED"]).out
         let audits = try query(["--count", "verdict == Verdict.AUDIT"]).out
-        let both = try query(["--count", "--cel-expression", "verdict == Verdict.DROPPED", "verdict == Verdict.AUDIT"]).out
-        XCTAssertEqual(Int(both.dropLast()), Int(drops.dropLast())! + Int(audits.dropLast())!)
+        // --cel-expression is one of Hubble's filter flags: several are ORed, and an expression
+        // argument must hold as well (flags and expressions AND).
+        let either = try query(["--count", "--cel-expression", "verdict == Verdict.DROPPED", "--cel-expression", "verdict == Verdict.AUDIT"]).out
+        XCTAssertEqual(Int(either.dropLast()), Int(drops.dropLast())! + Int(audits.dropLast())!)
+        XCTAssertEqual(try query(["--count", "--cel-expression", "verdict == Verdict.DROPPED", "verdict == Verdict.AUDIT"]).out, "0\n")
+        XCTAssertEqual(try query(["--count", "--cel-expression", "verdict == Verdict.DROPPED", "true"]).out, drops)
         for (e, matchesAll) in [("[] == []", true), ("[[]] != [[]]", false), ("[1, 2, 3].exists(e, e > 0)", true),
                                 ("['a'].all(x, ['b'].all(y, true))", true), ("false < true", true),
                                 ("'elem' in [1, 'elem', 2]", true), ("[].exists(e, e == 2)", false)] {

@@ -34,7 +34,7 @@ final class StoredFidelityTests: XCTestCase {
             2026-03-11T01:00:03Z,,FORWARDED,,18446744073709551557
 
             """.replacingOccurrences(of: "\n", with: "\r\n"))
-        let table = try runFlowtrail(["query", "--db", db, "-o", "table", "--", "has(source.pod_name)"]).out
+        let table = try runFlowtrail(["query", "--db", db, "-o", "table", "--print-node-name", "--time-format", "RFC3339", "--", "has(source.pod_name)"]).out
         XCTAssertTrue(table.contains("2026-03-10T22:12:20Z") && table.contains("n2"), table)
         // The name is given back unchanged.
         let exported = try runFlowtrail(["export", "--db", db, #"drop_reason_desc == "DROP_NO_DEVICE""#]).out

@@ -41,6 +41,37 @@ final class FunctionLibraryTests: XCTestCase {
         }
     }
 
+    /// Kubernetes' URL library, for `--http-path`: the parts of `l7.http.url`, in SQL and the
+    /// interpreter alike; no URL (a relative path, an empty field) is no match.
+    func testURLFunctions() throws {
+        let lines = [
+            #"{"flow":{"time":"2026-03-01T00:00:01Z","uuid":"a","l7":{"http":{"url":"http://api.shop:8080/api/v1/cart?x=1#top"}}}}"#,
+            #"{"flow":{"time":"2026-03-01T00:00:02Z","uuid":"b","l7":{"http":{"url":"/healthz"}}}}"#,
+            #"{"flow":{"time":"2026-03-01T00:00:03Z","uuid":"c","l7":{"http":{"url":"https://[fd00::1]:443/x%20y"}}}}"#,
+            #"{"flow":{"time":"2026-03-01T00:00:04Z","uuid":"d","l7":{"http":{"url":"relative/path"}}}}"#,
+            #"{"flow":{"time":"2026-03-01T00:00:05Z","uuid":"e"}}"#,
+        ]
+        let f = try QueryFixture(lines: lines)
+        let cases: [(String, Int)] = [
+            ("isURL(l7.http.url)", 3),
+            ("url(l7.http.url).getEscapedPath() == '/api/v1/cart'", 1),
+            ("url(l7.http.url).getEscapedPath().matches('^/api/')", 1),
+            ("url(l7.http.url).getEscapedPath() == '/healthz'", 1),
+            ("url(l7.http.url).getEscapedPath() == '/x%20y'", 1),
+            ("url(l7.http.url).getScheme() == 'http'", 1),
+            ("url(l7.http.url).getHost() == 'api.shop:8080'", 1),
+            ("url(l7.http.url).getHostname() == 'fd00::1'", 1),
+            ("url(l7.http.url).getPort() == '443'", 1),
+            ("url(l7.http.url).getHostname() == ''", 1),
+        ]
+        for (e, n) in cases {
+            let sql = try f.sqlLines([e])
+            XCTAssertEqual(sql.count, n, e)
+            XCTAssertEqual(sql.sorted(), try f.interpretedLines([e]).sorted(), e)
+        }
+        XCTAssertThrowsError(try Checker.check("url('not a url').getHost() == ''"))
+    }
+
     /// Negation never traps: the int64 minimum negated is an error (no match); a uint cannot be
     /// negated at all, as in CEL.
     func testNegationOverflowIsNoMatchNotACrash() throws {
