@@ -1,3 +1,4 @@
+import FlowModel
 import SwiftProtobuf
 
 /// `hubble observe --time-format` (`hubble/pkg/time/time.go` FormatNameToLayout): the Go
@@ -23,7 +24,8 @@ public enum HubbleTimeFormat: String, CaseIterable, Sendable {
         }
         let days = Int(ts.seconds.quotientAndRemainder(dividingBy: 86_400).quotient) - (ts.seconds % 86_400 < 0 ? 1 : 0)
         let secondOfDay = Int(ts.seconds - Int64(days) * 86_400)
-        let (y, m, d) = Self.civil(days)
+        let (y64, m64, d64) = FlowTime.civil(fromDays: Int64(days))
+        let (y, m, d) = (Int(y64), Int(m64), Int(d64))
         let hh = secondOfDay / 3600, mm = secondOfDay / 60 % 60, ss = secondOfDay % 60
         func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         func fraction(_ digits: Int, trim: Bool) -> String {
@@ -48,18 +50,5 @@ public enum HubbleTimeFormat: String, CaseIterable, Sendable {
         case .yearMonthDayHour: return "\(date)T\(p2(hh))Z"
         case .yearMonthDayHourMinute: return "\(date)T\(p2(hh)):\(p2(mm))Z"
         }
-    }
-
-    /// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's civil_from_days).
-    static func civil(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }
