@@ -36,7 +36,11 @@ public struct ServerOptions: Sendable {
     public init() {}
 
     /// Whether the listen address is loopback only.
-    public var isLoopback: Bool { host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.") }
+    public var isLoopback: Bool { Self.isLoopback(host) }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
+    }
 }
 
 /// The HTTP API server: routes on Hummingbird 2, reads on a pool of SQLite connections,
@@ -92,6 +96,9 @@ public enum FlowServer {
         )
         if !options.isLoopback, options.token == nil {
             FileHandle.standardError.write(Data("flowtrail: warning: listening on \(options.host) without --token: anyone who can reach this address can read every stored flow\n".utf8))
+        }
+        if let grpcHost = options.grpc.host, !ServerOptions.isLoopback(grpcHost), options.token == nil {
+            FileHandle.standardError.write(Data("flowtrail: warning: gRPC listening on \(grpcHost) without --token: anyone who can reach this address can read every stored flow\n".utf8))
         }
         // Graceful shutdown runs in reverse order: ingest stops first (its batch commits and
         // follow streams end), then the server drains its open requests.

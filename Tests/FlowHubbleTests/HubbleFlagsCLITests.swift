@@ -105,7 +105,9 @@ final class HubbleFlagsCLITests: XCTestCase {
         }
     }
 
-    /// `query -f` prints flows as another process stores them, and nothing before.
+    /// `query -f --last 1` prints the newest stored flow, then flows as another process stores
+    /// them. (The first line says the follower has taken its snapshot: flows stored before it
+    /// started would not be shown, and a slow start must not make the test wait forever.)
     func testFollowPrintsNewFlows() throws {
         let s = try Scratch()
         let db = s.path("follow.db")
@@ -114,20 +116,33 @@ final class HubbleFlagsCLITests: XCTestCase {
         XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, s.path("a.jsonl")]).status, 0)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Paths.flowtrail)
-        p.arguments = ["query", "--db", db, "-f", "-o", "jsonl"]
+        p.arguments = ["query", "--db", db, "-f", "--last", "1", "-o", "jsonl"]
         let out = Pipe()
         p.standardOutput = out
+        let received = LockedData()
+        out.fileHandleForReading.readabilityHandler = { received.append($0.availableData) }
         try p.run()
-        defer { if p.isRunning { p.terminate() } }
-        Thread.sleep(forTimeInterval: 0.5)
-        XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, s.path("b.jsonl")]).status, 0)
-        var got = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while got.split(separator: 0x0A).count < 5, Date() < deadline {
-            got += out.fileHandleForReading.availableData
+        defer {
+            if p.isRunning { p.terminate() }
+            out.fileHandleForReading.readabilityHandler = nil
         }
-        let uuids = dataLines(got).compactMap { uuid(of: $0) }
+        func waitForLines(_ n: Int) -> [Data] {
+            let deadline = Date().addingTimeInterval(30)
+            while dataLines(received.value).count < n, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            return dataLines(received.value)
+        }
+        XCTAssertEqual(waitForLines(1).count, 1, "the newest stored flow first")
+        XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, s.path("b.jsonl")]).status, 0)
+        let uuids = waitForLines(6).dropFirst().compactMap { uuid(of: $0) }
         let expected = try String(contentsOfFile: s.path("b.jsonl"), encoding: .utf8).split(separator: "\n").compactMap { uuid(of: Data($0.utf8)) }
         XCTAssertEqual(uuids, expected)
     }
+}
+
+/// Bytes a pipe's handler appends while the test reads them.
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func append(_ d: Data) { lock.lock(); data += d; lock.unlock() }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
 }

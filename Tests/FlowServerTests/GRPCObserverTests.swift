@@ -70,7 +70,7 @@ final class GRPCObserverTests: XCTestCase {
             "flows:{\"follow\":true,\"first\":true}",
             "cancel:{\"number\":\"18446744073709551615\"}",
             "status",
-            "follow:{\"follow\":true}:\(more):3",
+            "follow:{\"follow\":true,\"number\":\"1\"}:\(more):4",
         ], extra: ["--http", String(server.port)])
         func result(_ k: Int) -> [String: Any] { results[k] }
         XCTAssertEqual(result(0)["status"] as? String, "SERVING")
@@ -109,8 +109,8 @@ final class GRPCObserverTests: XCTestCase {
         // A cancelled stream leaves the server answering.
         XCTAssertNotNil(result(13)["first"])
         XCTAssertNotNil(result(14)["response"])
-        // Following: no history, then the flows stored while it listens.
-        let followed = (result(15)["responses"] as? [[String: Any]] ?? []).compactMap { ($0["flow"] as? [String: Any])?["uuid"] as? String }
+        // Following: the newest flow, then the flows stored while it listens.
+        let followed = (result(15)["responses"] as? [[String: Any]] ?? []).dropFirst().compactMap { ($0["flow"] as? [String: Any])?["uuid"] as? String }
         let pushed = try String(contentsOfFile: more, encoding: .utf8).split(separator: "\n").compactMap { try? flowObject(String($0))["uuid"] as? String }
         XCTAssertEqual(followed, pushed, "\(result(15))")
         XCTAssertEqual(try server.client().get("/healthz").status, 200)

@@ -8,7 +8,8 @@ object with what came back:
   observer_client.py PORT [--token T] [--http PORT] CALL...
 
 CALLs: health, status, nodes, namespaces, flows:<GetFlowsRequest JSON>,
-       follow:<GetFlowsRequest JSON>:<file of flow lines to POST to --http>:<expected count>,
+       follow:<GetFlowsRequest JSON>:<file of flow lines to POST to --http>:<expected count>
+       (POSTs the file once the first response came),
        cancel:<GetFlowsRequest JSON> (starts a stream, reads one response, cancels).
 """
 import importlib
@@ -89,15 +90,17 @@ def main():
                 got = []
 
                 def push():
-                    time.sleep(1.0)
                     body = open(lines_file, "rb").read()
                     urllib.request.urlopen(urllib.request.Request(
                         "http://127.0.0.1:%d/api/v1/ingest" % http_port, data=body, method="POST",
                         headers={"Content-Type": "application/x-ndjson"}), timeout=30).read()
 
-                threading.Thread(target=push, daemon=True).start()
+                # The request asks for the newest flow first: once it came, the server is
+                # following, and the flows pushed now must all come.
                 for r in stream:
                     got.append(as_json(r))
+                    if len(got) == 1:
+                        threading.Thread(target=push, daemon=True).start()
                     if len(got) >= expected:
                         break
                 stream.cancel()
