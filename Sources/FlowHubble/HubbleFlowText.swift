@@ -1,3 +1,4 @@
+import FlowModel
 import HubbleProtos
 
 /// Flows laid out as `hubble observe` prints them (`hubble/pkg/printer/printer.go`, Cilium
@@ -69,7 +70,7 @@ public struct HubbleFlowText {
     /// `WriteLostEvent`: one line in compact, a record in dict, a row in tables.
     mutating func lostText(_ e: Flow_LostEvent, _ r: Observer_GetFlowsResponse) -> String {
         let time = timeFormat.format(r.hasTime ? r.time : nil)
-        let source = Self.lostSourceNames[e.source.rawValue] ?? "\(e.source.rawValue)"
+        let source = Self.name(FlowEnums.lostEventSource, e.source.rawValue)
         let node = r.nodeName.isEmpty ? "-" : escape(r.nodeName)
         var range = ""
         if e.hasFirst, e.hasLast { range = " (first: \(timeFormat.format(e.first)), last: \(timeFormat.format(e.last)))" }
@@ -89,9 +90,8 @@ public struct HubbleFlowText {
         }
     }
 
-    static let lostSourceNames: [Int: String] = [
-        0: "UNKNOWN_LOST_EVENT_SOURCE", 1: "PERF_EVENT_RING_BUFFER", 2: "OBSERVER_EVENTS_QUEUE", 3: "HUBBLE_RING_BUFFER",
-    ]
+    /// An enum value's name from the field catalog, or its number.
+    static func name(_ def: EnumDef, _ n: Int) -> String { def.name(Int64(n)) ?? "\(n)" }
 
     // MARK: parts (printer.go)
 
@@ -139,7 +139,7 @@ public struct HubbleFlowText {
     /// `GetFlowType`: the L7 record, else the event type's point, drop reason or match.
     public static func flowType(_ f: Flow_Flow) -> String {
         if f.hasL7 {
-            var l7Type = l7TypeNames[f.l7.type.rawValue] ?? "\(f.l7.type.rawValue)"
+            var l7Type = name(FlowEnums.l7FlowType, f.l7.type.rawValue)
             let proto: String
             switch f.l7.record {
             case .http?: proto = "http"
@@ -154,30 +154,18 @@ public struct HubbleFlowText {
         case 4: return HubbleNames.name(HubbleNames.traceSubTypes, Int32(UInt8(truncatingIfNeeded: sub))) ?? "\(UInt8(truncatingIfNeeded: sub))"
         case 1: return DropReasonText.text(Int32(UInt8(truncatingIfNeeded: sub)))
         case 5:
-            let direction = ["TRAFFIC_DIRECTION_UNKNOWN", "INGRESS", "EGRESS"]
-            let d = f.trafficDirection.rawValue
-            return "policy-verdict:\(matchName(f.policyMatchType)) \(d >= 0 && d < 3 ? direction[d] : "\(d)")"
-        case 3: return debugCapturePointName(f.debugCapturePoint.rawValue)
+            return "policy-verdict:\(matchName(f.policyMatchType)) \(name(FlowEnums.trafficDirection, f.trafficDirection.rawValue))"
+        case 3: return name(FlowEnums.debugCapturePoint, f.debugCapturePoint.rawValue)
         case 7:
             switch f.sockXlatePoint.rawValue {
             case 2: return "post-xlate-fwd"
             case 4: return "post-xlate-rev"
             case 1: return "pre-xlate-fwd"
             case 3: return "pre-xlate-rev"
-            default: return sockXlateNames[f.sockXlatePoint.rawValue] ?? "\(f.sockXlatePoint.rawValue)"
+            default: return name(FlowEnums.socketTranslationPoint, f.sockXlatePoint.rawValue)
             }
         default: return "UNKNOWN"
         }
-    }
-
-    static let l7TypeNames = [0: "UNKNOWN_L7_TYPE", 1: "REQUEST", 2: "RESPONSE", 3: "SAMPLE"]
-    static let sockXlateNames = [0: "SOCK_XLATE_POINT_UNKNOWN"]
-
-    static func debugCapturePointName(_ n: Int) -> String {
-        let names = [0: "DBG_CAPTURE_POINT_UNKNOWN", 4: "DBG_CAPTURE_DELIVERY", 5: "DBG_CAPTURE_FROM_LB", 6: "DBG_CAPTURE_AFTER_V46",
-                     7: "DBG_CAPTURE_AFTER_V64", 8: "DBG_CAPTURE_PROXY_PRE", 9: "DBG_CAPTURE_PROXY_POST",
-                     10: "DBG_CAPTURE_SNAT_PRE", 11: "DBG_CAPTURE_SNAT_POST"]
-        return names[n] ?? "\(n)"
     }
 
     /// `api.PolicyMatchType.String()`.
@@ -196,10 +184,9 @@ public struct HubbleFlowText {
 
     /// `getVerdict`: policy verdict events say ALLOWED, DENIED, AUDITED.
     func verdict(_ f: Flow_Flow, _ painter: Painter) -> String {
-        let names = [0: "VERDICT_UNKNOWN", 1: "FORWARDED", 2: "DROPPED", 3: "ERROR", 4: "AUDIT", 5: "REDIRECTED", 6: "TRACED", 7: "TRANSLATED"]
         let v = f.verdict.rawValue
         let policyVerdict = f.eventType.type == 5
-        let name = names[v] ?? "\(v)"
+        let name = Self.name(FlowEnums.verdict, v)
         switch v {
         case 1, 5: return painter.green(policyVerdict ? "ALLOWED" : name)
         case 2, 3: return painter.red(policyVerdict ? "DENIED" : name)

@@ -1,3 +1,4 @@
+import FlowModel
 import FlowHubble
 import FlowStore
 import HubbleProtos
@@ -49,23 +50,13 @@ enum FlowMessages {
     static func lostEvents(_ record: LostEventRecord, defaultNode: String) -> Observer_GetFlowsResponse {
         var event = Flow_LostEvent()
         event.numEventsLost = UInt64(max(0, record.eventsLost))
-        if let n = FlowEnumsBridge.lostEventSource(record.source) { event.source = n }
+        if let n = FlowEnums.lostEventSource.number(record.source), let source = Flow_LostEventSource(rawValue: Int(n)) {
+            event.source = source
+        }
         var r = Observer_GetFlowsResponse()
         r.lostEvents = event
         r.nodeName = record.node ?? defaultNode
         if let t = record.time { r.time = Google_Protobuf_Timestamp(nanoseconds: t) }
         return r
-    }
-}
-
-/// Names the store keeps → proto enum cases.
-enum FlowEnumsBridge {
-    static func lostEventSource(_ name: String) -> Flow_LostEventSource? {
-        switch name {
-        case "PERF_EVENT_RING_BUFFER": .perfEventRingBuffer
-        case "OBSERVER_EVENTS_QUEUE": .observerEventsQueue
-        case "HUBBLE_RING_BUFFER": .hubbleRingBuffer
-        default: nil
-        }
     }
 }

@@ -29,8 +29,7 @@ struct FlowStream {
         guard let subscription else { return }
         for await rows in subscription.commits {
             if let missed = subscription.overflow {
-                var record = LostEventRecord(time: Clock.nowNanos(), node: nodeName, source: "OBSERVER_EVENTS_QUEUE", eventsLost: missed)
-                record.node = nodeName
+                let record = LostEventRecord(time: Clock.nowNanos(), node: nodeName, source: "OBSERVER_EVENTS_QUEUE", eventsLost: missed)
                 try await send(FlowMessages.lostEvents(record, defaultNode: nodeName))
                 throw RPCError(code: .resourceExhausted, message: "the client read too slowly: \(missed) flows were not sent")
             }
