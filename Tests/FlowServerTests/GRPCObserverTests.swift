@@ -133,4 +133,37 @@ final class GRPCObserverTests: XCTestCase {
         XCTAssertNotNil(with[0]["response"])
         XCTAssertEqual((with[1]["responses"] as? [Any])?.count, 1)
     }
+
+    /// grpc-go (the hubble CLI) PINGs for flow-control estimation all through a long stream;
+    /// swift-nio-http2 alone would close the connection (GOAWAY ENHANCE_YOUR_CALM) after 200
+    /// PINGs in 30 s, ending `hubble observe --all` after a few thousand flows. The server answers
+    /// them (ClientPingResponder) yet still closes on a flood.
+    func testFlowControlPingsDoNotEndTheConnectionButAFloodDoes() throws {
+        let s = try Scratch()
+        let db = s.path("p.db"), file = s.path("in.jsonl")
+        try writeLines(generatedLines(10, seed: 144), to: file)
+        XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, file]).status, 0)
+        let server = try ServerProcess(db: db, grpc: true)
+        defer { server.stop() }
+        let port = try XCTUnwrap(server.grpcPort)
+        func pings(_ count: Int, everyMilliseconds: Int) throws -> [String: Any] {
+            let (status, output) = try SchemathesisTests.run(
+                ["python3", Paths.packageRoot.appendingPathComponent("Tests/Scripts/http2_pings.py").path,
+                 String(port), String(count), String(everyMilliseconds)], timeout: 60)
+            XCTAssertEqual(status, 0, output)
+            let json = output.split(separator: "\n").last.map(String.init) ?? ""
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], output)
+        }
+        // 400 PINGs in about 2 s: twice what swift-nio-http2 allows in 30 s.
+        let steady = try pings(400, everyMilliseconds: 5)
+        XCTAssertEqual(steady["acks"] as? Int, 400, "\(steady)")
+        XCTAssertEqual(steady["acks_in_order"] as? Bool, true)
+        XCTAssertTrue(steady["goaway"] is NSNull, "\(steady)")
+        // 5,000 back to back: the first 500 of the second are answered, then the HTTP/2
+        // handler's own limit closes the connection with ENHANCE_YOUR_CALM (11).
+        let flood = try pings(5_000, everyMilliseconds: 0)
+        XCTAssertEqual(flood["goaway"] as? Int, 11, "\(flood)")
+        XCTAssertLessThan(flood["acks"] as? Int ?? 5_000, 5_000)
+        XCTAssertEqual(try server.client().get("/healthz").status, 200)
+    }
 }

@@ -31,7 +31,11 @@ struct GRPCListener: Service {
         }
         transport = HTTP2ServerTransport.Posix(
             address: host.contains(":") ? .ipv6(host: host, port: options.port) : .ipv4(host: host, port: options.port), transportSecurity: security,
-            config: .defaults { $0.rpc.maxRequestPayloadSize = 4 << 20 })
+            config: .defaults {
+                $0.rpc.maxRequestPayloadSize = 4 << 20
+                // grpc-go's flow-control PINGs would otherwise end long streams (ClientPingResponder).
+                $0.channelDebuggingCallbacks.onAcceptTCPConnection = { ClientPingResponder.install(on: $0) }
+            })
         server = GRPCServer(
             transport: transport,
             services: [ObserverService(pool: pool, feed: feed), HealthService()],
