@@ -1,7 +1,7 @@
 /// The datapath's drop reason texts by code, as `hubble observe` prints a drop's event type
 /// (Cilium v1.19 `pkg/monitor/api/drop.go`, `errors`): facts of Cilium's monitor output.
-enum DropReasonText {
-    static let byCode: [Int32: String] = [
+public enum DropReasonText {
+    public static let byCode: [Int32: String] = [
         0: "Success", 2: "Invalid packet", 3: "Interface", 4: "Interface Decrypted",
         5: "LB, sock cgroup: No backend slot entry found", 6: "LB, sock cgroup: No backend entry found",
         7: "LB, sock cgroup: Reverse entry update failed", 8: "LB, sock cgroup: Reverse entry stale",
@@ -39,5 +39,5 @@ enum DropReasonText {
     ]
 
     /// `api.DropReason(code)`: the text, or "CODE, 0" for a code this table does not know.
-    static func text(_ code: Int32) -> String { byCode[code] ?? "\(code), 0" }
+    public static func text(_ code: Int32) -> String { byCode[code] ?? "\(code), 0" }
 }

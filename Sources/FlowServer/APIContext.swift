@@ -15,9 +15,12 @@ final class APIContext: Sendable {
     let databasePath: String
     /// Exports running now: at most `readers - 1`, so reads never all wait behind exports.
     let exports = ExportSlots()
+    /// The web page's files.
+    let web: WebPage
 
     init(pool: ReaderPool, feed: LiveFeed, inbox: IngestInbox?, metrics: ServerMetrics, bodyLimit: Int, limits: ServerLimits,
-         ingestHealth: IngestHealth? = nil, databasePath: String = "") {
+         ingestHealth: IngestHealth? = nil, databasePath: String = "", web: WebPage = WebPage(root: nil)) {
+        self.web = web
         self.ingestHealth = ingestHealth
         self.databasePath = databasePath
         self.pool = pool

@@ -103,7 +103,10 @@ struct RouteMethods: Sendable {
     func methods(for path: String) -> [String] {
         let parts = path.split(separator: "/")
         let matching = routes.filter { r in
-            r.segments.count == parts.count && zip(r.segments, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+            // `**` (the page's assets) matches the rest of the path, however many segments.
+            r.segments.last == "**"
+                ? parts.count >= r.segments.count && zip(r.segments.dropLast(), parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+                : r.segments.count == parts.count && zip(r.segments, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
         }
         return Array(Set(matching.map(\.method))).sorted()
     }

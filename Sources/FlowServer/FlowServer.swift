@@ -33,6 +33,9 @@ public struct ServerOptions: Sendable {
     public var limits = ServerLimits()
     /// Hubble's gRPC Observer API (on by default on 127.0.0.1:4245).
     public var grpc = GRPCOptions()
+    /// Development: serve the web page from this folder (read on every request) instead of the
+    /// copy embedded in the binary.
+    public var webRoot: String?
     public init() {}
 
     /// Whether the listen address is loopback only.
@@ -67,7 +70,8 @@ public enum FlowServer {
         let pool = try ReaderPool(path: options.databasePath, size: options.readers, timeout: options.queryTimeout,
                                   wait: options.limits.readerWait)
         let api = APIContext(pool: pool, feed: feed, inbox: ingest.inbox, metrics: metrics, bodyLimit: options.bodyLimit,
-                             limits: options.limits, ingestHealth: ingest.health, databasePath: store.path)
+                             limits: options.limits, ingestHealth: ingest.health, databasePath: store.path,
+                             web: WebPage(root: options.webRoot))
         let router = makeRouter(api, token: options.token)
         var logger = Logger(label: "flowtrail")
         logger.logLevel = .warning
@@ -127,6 +131,8 @@ public enum FlowServer {
 
     static func routes(_ api: APIContext) -> [Route] {
         [
+            (.get, "/", { r, _ in try await api.page(r) }),
+            (.get, "/ui/**", { r, c in try await api.pageAsset(r, path: c.parameters.getCatchAll()) }),
             (.get, "/healthz", { r, _ in try await api.health(r) }),
             (.get, "/readyz", { r, _ in try await api.ready(r) }),
             (.get, "/metrics", { r, _ in try await api.prometheus(r) }),
@@ -139,6 +145,7 @@ public enum FlowServer {
             }),
             (.post, "/api/v1/ingest", { r, _ in try await api.ingest(r) }),
             (.get, "/api/v1/stats", { r, _ in try await api.stats(r) }),
+            (.get, "/api/v1/catalog", { r, _ in try await api.catalog(r) }),
             (.get, "/api/v1/lost-events", { r, _ in try await api.lostEvents(r) }),
             (.get, "/api/v1/reports/default-deny", { r, _ in try await api.defaultDenyReport(r) }),
             (.get, "/api/v1/reports/summary", { r, _ in try await api.summaryReport(r) }),

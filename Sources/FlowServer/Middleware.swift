@@ -6,7 +6,11 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: [UInt8]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path != "/healthz", request.uri.path != "/readyz" else { return try await next(request, context) }
+        // Probes, and the page's own files (they hold no data; the page then asks for the token).
+        let path = request.uri.path
+        guard path != "/healthz", path != "/readyz", path != "/", !path.hasPrefix("/ui/") else {
+            return try await next(request, context)
+        }
         let given = request.headers[.authorization].map { Array($0.utf8) } ?? []
         // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
         let scheme = Array("bearer ".utf8)

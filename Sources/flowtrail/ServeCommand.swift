@@ -36,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "PEM certificate chain for the gRPC listener (with --tls-key: TLS, as hubble --tls expects).")
     var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
+    @Option(help: ArgumentHelp("Development: serve the web page from this folder (the repository's web/), read on every request.",
+                               visibility: .hidden))
+    var webRoot: String?
 
     func run() async throws {
         var options = ServerOptions()
@@ -46,6 +49,13 @@ struct ServeCommand: AsyncParsableCommand {
         options.host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         options.port = port
         options.follow = follow
+        if let webRoot {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: webRoot, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--web-root: \(webRoot) is not a folder")
+            }
+            options.webRoot = webRoot
+        }
         options.token = try resolvedToken()
         if let retention {
             guard let r = DurationText.parse(retention), r > 0 else { throw ValidationError("--retention: \"\(retention)\" is not a duration such as 7d") }
