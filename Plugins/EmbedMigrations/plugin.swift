@@ -33,7 +33,7 @@ struct EmbedMigrations: BuildToolPlugin {
         let relative = (try? FileManager.default.subpathsOfDirectory(atPath: dir.path)) ?? []
         let files = relative.sorted().filter { name in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: dir.appending(path: name).path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: dir.appending(path: name).path, isDirectory: &isDirectory)
             return !isDirectory.boolValue && !name.split(separator: "/").contains { $0.hasPrefix(".") }
         }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedWebAssets.swift")

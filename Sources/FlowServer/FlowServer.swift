@@ -72,7 +72,7 @@ public enum FlowServer {
         let api = APIContext(pool: pool, feed: feed, inbox: ingest.inbox, metrics: metrics, bodyLimit: options.bodyLimit,
                              limits: options.limits, ingestHealth: ingest.health, databasePath: store.path,
                              web: WebPage(root: options.webRoot))
-        let router = makeRouter(api, token: options.token)
+        let router = makeRouter(api, token: options.token, loopback: options.isLoopback)
         var logger = Logger(label: "flowtrail")
         logger.logLevel = .warning
         // Small header limits keep an unfinished request cheap; ConnectionGuard answers a longer
@@ -153,12 +153,13 @@ public enum FlowServer {
         ]
     }
 
-    static func makeRouter(_ api: APIContext, token: String?) -> Router<FlowRequestContext> {
+    static func makeRouter(_ api: APIContext, token: String?, loopback: Bool) -> Router<FlowRequestContext> {
         let router = Router(context: FlowRequestContext.self)
         let table = routes(api)
         router.add(middleware: ClientWatchMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: api.metrics))
         router.add(middleware: JSONErrorMiddleware(allowed: RouteMethods(table.map { ($0.path, $0.method) })))
+        router.add(middleware: SameSiteGuard(loopback: loopback))
         if let token { router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8))) }
         for r in table { router.on(RouterPath(r.path), method: r.method, use: r.handler) }
         return router

@@ -33,7 +33,10 @@ struct WebPage: Sendable {
         let parts = path.split(separator: "/")
         guard !parts.isEmpty, !parts.contains(where: { $0.hasPrefix(".") }) else { return nil }
         guard let root else { return embedded[path] }
-        guard let data = FileManager.default.contents(atPath: root + "/" + parts.joined(separator: "/")) else { return nil }
+        // Development serves the same names as the embedded page (plus files added since the
+        // build, under js/), never the rest of the folder it was pointed at.
+        guard embedded[path] != nil || (parts.count == 2 && parts[0] == "js" && path.hasSuffix(".js")),
+              let data = FileManager.default.contents(atPath: root + "/" + parts.joined(separator: "/")) else { return nil }
         return Self.asset(name: path, bytes: Array(data))
     }
 
@@ -71,7 +74,11 @@ struct WebPage: Sendable {
             .contentSecurityPolicy: "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         ]
         headers[.init("Referrer-Policy")!] = "no-referrer"
-        if request.headers[.ifNoneMatch] == asset.etag {
+        // If-None-Match may list several tags, weak ones with W/ (RFC 9110 §13.1.2).
+        let given = request.headers[.ifNoneMatch]?.split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "")
+        } ?? []
+        if given.contains(asset.etag) || given.contains("*") {
             return Response(status: .notModified, headers: headers)
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.body))

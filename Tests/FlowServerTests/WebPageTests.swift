@@ -64,6 +64,8 @@ final class WebPageTests: XCTestCase {
         client.headers["If-None-Match"] = etag
         let again = try client.get("/ui/app.css")
         XCTAssertEqual(again.status, 304)
+        client.headers["If-None-Match"] = "\"other\", W/\(etag)"
+        XCTAssertEqual(try client.get("/ui/app.css").status, 304)
         XCTAssertEqual(OpenAPISpec.problems("GET", "/ui/{path}", css), [])
         XCTAssertEqual(OpenAPISpec.problems("GET", "/ui/{path}", again), [])
         XCTAssertTrue(again.body.isEmpty)
@@ -101,6 +103,43 @@ final class WebPageTests: XCTestCase {
         for path in ["verdict", "source.labels", "l4.TCP.destination_port", "IP.source"] {
             XCTAssertEqual(try runFlowtrail(["explain", "--db", db, "has(\(path))"]).status, 0, path)
         }
+    }
+
+    /// A page on another site cannot use the API through the user's browser: a cross-site POST
+    /// to ingest stores nothing, and a DNS-rebound name is refused on a loopback listener; the
+    /// page itself and same-origin calls still work.
+    func testAnotherSiteCannotUseTheAPIThroughTheBrowser() throws {
+        let s = try Scratch()
+        let db = s.path("x.db"), file = s.path("in.jsonl"), forged = s.path("forged.jsonl")
+        try writeLines(generatedLines(10, seed: 182), to: file)
+        try writeLines(generatedLines(5, seed: 183), to: forged)
+        XCTAssertEqual(try runFlowtrail(["ingest", "--db", db, file]).status, 0)
+        let server = try ServerProcess(db: db)
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(server.port)"
+        func curl(_ args: [String]) throws -> (status: String, body: String) {
+            let (rc, out) = try SchemathesisTests.run(["curl", "-s", "-w", "\n%{http_code}"] + args, timeout: 30)
+            XCTAssertEqual(rc, 0, out)
+            let lines = out.split(separator: "\n", omittingEmptySubsequences: false)
+            return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+        }
+        // What a no-cors fetch from another site sends: text/plain, Origin and Sec-Fetch-Site.
+        let post = try curl(["-H", "Content-Type: text/plain", "-H", "Origin: https://evil.example",
+                             "-H", "Sec-Fetch-Site: cross-site", "--data-binary", "@\(forged)", "\(base)/api/v1/ingest"])
+        XCTAssertEqual(post.status, "403")
+        XCTAssertTrue(post.body.contains("\"cross_origin\""), post.body)
+        XCTAssertEqual(try curl(["-H", "Origin: null", "--data-binary", "@\(forged)", "\(base)/api/v1/ingest"]).status, "403")
+        let count = try curl(["\(base)/api/v1/flows/count"]).body
+        XCTAssertTrue(count.contains("\"count\":10,"), "the forged flows were stored: \(count)")
+        // DNS rebinding: the attacker's own name pointed at 127.0.0.1.
+        XCTAssertEqual(try curl(["-H", "Host: rebind.example:\(server.port)", "\(base)/api/v1/flows?limit=1"]).status, "403")
+        XCTAssertEqual(try curl(["-H", "Host: localhost:\(server.port)", "\(base)/api/v1/flows/count"]).status, "200")
+        // The page's own calls: same origin.
+        let same = try curl(["-H", "Origin: \(base)", "-H", "Sec-Fetch-Site: same-origin", "--data-binary", "@\(forged)",
+                             "\(base)/api/v1/ingest"])
+        XCTAssertEqual(same.status, "200", same.body)
+        // A link to the page from elsewhere opens it.
+        XCTAssertEqual(try curl(["-H", "Sec-Fetch-Site: cross-site", "-o", "/dev/null", "\(base)/"]).status, "200")
     }
 
     /// `/ui/…` paths a file names: `src`/`href` attributes and module imports (relative to it).
