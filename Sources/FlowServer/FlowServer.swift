@@ -36,6 +36,9 @@ public struct ServerOptions: Sendable {
     /// Development: serve the web page from this folder (read on every request) instead of the
     /// copy embedded in the binary.
     public var webRoot: String?
+    /// Other names browsers reach this server by (a reverse proxy's public name): the API
+    /// accepts them as Host and Origin (SameSiteGuard).
+    public var allowedHosts: [String] = []
     public init() {}
 
     /// Whether the listen address is loopback only.
@@ -72,7 +75,7 @@ public enum FlowServer {
         let api = APIContext(pool: pool, feed: feed, inbox: ingest.inbox, metrics: metrics, bodyLimit: options.bodyLimit,
                              limits: options.limits, ingestHealth: ingest.health, databasePath: store.path,
                              web: WebPage(root: options.webRoot))
-        let router = makeRouter(api, token: options.token, loopback: options.isLoopback)
+        let router = makeRouter(api, token: options.token, loopback: options.isLoopback, allowedHosts: options.allowedHosts)
         var logger = Logger(label: "flowtrail")
         logger.logLevel = .warning
         // Small header limits keep an unfinished request cheap; ConnectionGuard answers a longer
@@ -153,13 +156,13 @@ public enum FlowServer {
         ]
     }
 
-    static func makeRouter(_ api: APIContext, token: String?, loopback: Bool) -> Router<FlowRequestContext> {
+    static func makeRouter(_ api: APIContext, token: String?, loopback: Bool, allowedHosts: [String] = []) -> Router<FlowRequestContext> {
         let router = Router(context: FlowRequestContext.self)
         let table = routes(api)
         router.add(middleware: ClientWatchMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: api.metrics))
         router.add(middleware: JSONErrorMiddleware(allowed: RouteMethods(table.map { ($0.path, $0.method) })))
-        router.add(middleware: SameSiteGuard(loopback: loopback))
+        router.add(middleware: SameSiteGuard(loopback: loopback, allowedHosts: Set(allowedHosts.map { $0.lowercased() })))
         if let token { router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8))) }
         for r in table { router.on(RouterPath(r.path), method: r.method, use: r.handler) }
         return router

@@ -15,6 +15,9 @@ import Hummingbird
 struct SameSiteGuard<Context: RequestContext>: RouterMiddleware {
     /// Whether the server listens on loopback only (then Host must be a loopback name).
     let loopback: Bool
+    /// Host names this server is also reached by (`serve --allowed-host`, e.g. behind a reverse
+    /// proxy that passes the public name): accepted as Host and as an Origin's host.
+    let allowedHosts: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -25,11 +28,13 @@ struct SameSiteGuard<Context: RequestContext>: RouterMiddleware {
         if request.headers[.init("Sec-Fetch-Site")!] == "cross-site" {
             return refuse("a request from another site (Sec-Fetch-Site: cross-site)")
         }
-        if let origin = request.headers[.origin], Self.authority(ofOrigin: origin) != authority?.lowercased() {
+        if let origin = request.headers[.origin], Self.authority(ofOrigin: origin) != authority?.lowercased(),
+           !allowedHosts.contains(Self.authority(ofOrigin: origin).map(Self.host) ?? "") {
             return refuse("a request from another origin (\(origin.prefix(100)))")
         }
-        if loopback, let authority, !Self.isLoopbackName(Self.host(of: authority)) {
-            return refuse("Host \(authority.prefix(100)) is not this loopback server's name (use 127.0.0.1 or localhost)")
+        if loopback, let authority, !Self.isLoopbackName(Self.host(of: authority)),
+           !allowedHosts.contains(Self.host(of: authority).lowercased()) {
+            return refuse("Host \(authority.prefix(100)) is not this loopback server's name (use 127.0.0.1 or localhost, or serve --allowed-host)")
         }
         return try await next(request, context)
     }

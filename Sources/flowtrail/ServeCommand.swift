@@ -36,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "PEM certificate chain for the gRPC listener (with --tls-key: TLS, as hubble --tls expects).")
     var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
+    @Option(name: .customLong("allowed-host"),
+            help: "Another name browsers use for this server (a reverse proxy's public host name); repeatable. Browser requests from other sites or names are refused.")
+    var allowedHosts: [String] = []
     @Option(help: ArgumentHelp("Development: serve the web page from this folder (the repository's web/), read on every request.",
                                visibility: .hidden))
     var webRoot: String?
@@ -49,6 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         options.port = port
         options.follow = follow
+        options.allowedHosts = allowedHosts
         if let webRoot {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: webRoot, isDirectory: &isDirectory), isDirectory.boolValue else {

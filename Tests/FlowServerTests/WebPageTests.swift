@@ -140,6 +140,15 @@ final class WebPageTests: XCTestCase {
         XCTAssertEqual(same.status, "200", same.body)
         // A link to the page from elsewhere opens it.
         XCTAssertEqual(try curl(["-H", "Sec-Fetch-Site: cross-site", "-o", "/dev/null", "\(base)/"]).status, "200")
+        // Behind a reverse proxy that passes its public name: --allowed-host.
+        server.stop() // one writer per store
+        let proxied = try ServerProcess(db: db, extra: ["--allowed-host", "flows.example.com"])
+        defer { proxied.stop() }
+        let proxiedBase = "http://127.0.0.1:\(proxied.port)"
+        XCTAssertEqual(try curl(["-H", "Host: flows.example.com", "\(proxiedBase)/api/v1/flows/count"]).status, "200")
+        XCTAssertEqual(try curl(["-H", "Origin: https://flows.example.com", "-H", "Host: flows.example.com",
+                                 "\(proxiedBase)/api/v1/flows/count"]).status, "200")
+        XCTAssertEqual(try curl(["-H", "Host: rebind.example", "\(proxiedBase)/api/v1/flows/count"]).status, "403")
     }
 
     /// `/ui/…` paths a file names: `src`/`href` attributes and module imports (relative to it).
