@@ -6,15 +6,12 @@ import SwiftProtobuf
 
 /// Stored flows as GetFlows responses (HubbleJSON reads the stored lines).
 enum FlowMessages {
-    /// The response for one stored line, trimmed to `mask` when there is one.
+    /// The response for one stored line, trimmed to `mask` when there is one (the line's JSON
+    /// is trimmed before it is decoded: `JSONFieldMask` says why).
     /// - Throws: when the line is not a GetFlowsResponse in JSON (a corrupt store).
-    static func response(_ line: UnsafeBufferPointer<UInt8>, mask: Google_Protobuf_FieldMask?) throws -> Observer_GetFlowsResponse {
-        var r = try HubbleJSON.response(line)
-        if let mask, case .flow(var flow)? = r.responseTypes {
-            _ = flow.trim(keeping: mask)
-            r.flow = flow
-        }
-        return r
+    static func response(_ line: UnsafeBufferPointer<UInt8>, mask: JSONFieldMask?) throws -> Observer_GetFlowsResponse {
+        guard let mask else { return try HubbleJSON.response(line) }
+        return try mask.apply(line).withUnsafeBufferPointer { try HubbleJSON.response($0) }
     }
 
     /// The paths of a request's mask that name fields of Flow (proto names: `IP`, `Type`,
@@ -26,11 +23,11 @@ enum FlowMessages {
     /// against a real Hubble server every policy verdict prints as `policy-verdict:none
     /// TRAFFIC_DIRECTION_UNKNOWN` and DNS names never replace addresses. flowtrail adds those
     /// fields when it sees exactly that mask, so the stock CLI prints what the flows say.
-    static func mask(_ requested: Google_Protobuf_FieldMask?) -> Google_Protobuf_FieldMask? {
+    static func mask(_ requested: Google_Protobuf_FieldMask?) -> JSONFieldMask? {
         guard let requested, !requested.paths.isEmpty else { return nil }
         var known = requested.paths.filter { Flow_Flow.isPathValid($0) }
         if Set(requested.paths) == cliDefaultMask { known += printerFields }
-        return known.isEmpty ? nil : Google_Protobuf_FieldMask(protoPaths: known)
+        return known.isEmpty ? nil : JSONFieldMask(paths: known)
     }
 
     /// `hubble observe`'s default field mask (compact, dict, table).

@@ -1,4 +1,5 @@
 import FlowHubble
+import FlowModel
 import FlowQuery
 import GRPCCore
 import HubbleProtos
@@ -28,7 +29,7 @@ struct GetFlowsPlan {
     var until: Int64?
     var history: History
     var follow: Bool
-    var mask: Google_Protobuf_FieldMask?
+    var mask: JSONFieldMask?
     /// Lost-event records are streamed only to requests without an allowlist: Hubble's
     /// filters never match a LostEvent (it has no flow fields), so an allowlist drops them.
     var sendsLostEvents: Bool
