@@ -10,13 +10,19 @@ page's timings at the end.
 
   --base-url     the server; its store must hold more than 100 flows, some DROPPED, in the last
                  hour (`flowtrail gen --count 20000 --rate 50` does: its flows end now)
-  --more-flows   flow lines with uuids the server has not stored yet (another `gen --seed`);
-                 POSTed to /api/v1/ingest while Live is on
+  --more-flows   flow lines with uuids the server has not stored yet (another `gen --seed`, at
+                 least 100 lines); POSTed to /api/v1/ingest in parts around Live, each flow's
+                 time set to a moment ago (so they are the newest, whenever the file was made),
+                 and once more with new uuids, to flood Live
   --policy       policy YAML to simulate (CiliumNetworkPolicy …)
   --screenshots  folder for flows-1280.png, flows-390.png, default-deny-1280.png, … (created)
   --token        the server's --token: the page must ask for it, and then work
   --downloads    folder for the browser's downloads (default: a new temporary folder)
   --chromium, --chromedriver   binaries (default /usr/bin/chromium, /usr/bin/chromedriver)
+
+Some checks hold back or fail the page's own requests, or hold its animation frames (as a
+background tab gets none), with a hook script put into the documents it loads (HOOK below, over
+the DevTools protocol); the page itself has no test switches. The run takes about 20 s.
 
 Timing: the page sets window.__flowtrail = {firstRenderMs, lastRowsRenderMs, renders} after
 each table render (firstRenderMs is performance.now() at the first one, i.e. ms since the
@@ -31,6 +37,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -47,6 +54,49 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 WIDE = (1280, 900)
 NARROW = (390, 844)
 PAGE = 100
+MAX_ROWS = 1000  # the rows Live keeps (web/js/flowtable.js)
+
+# Put into each document loaded while installed (PageTest.hook): window.fetch that can hold the
+# page's requests until released (`hold`: URL parts; a request waits while its URL contains one
+# of them) or fail them (`fail`: URL parts), counts the summary requests not answered yet
+# (`summaries`), and can add lost events to the page of flows (`lost`); requestAnimationFrame that
+# can hold its callbacks (`holdFrames`, then `releaseFrames()`), as a background tab does.
+# Changed at run time via window.__ftTest. The page's own flows page request is the one with
+# `format=json` (the Live stream has none).
+HOOK = r"""
+(() => {
+  const cfg = (window.__ftTest = { hold: [], fail: [], lost: false, holdFrames: false, summaries: 0 });
+  const realFetch = window.fetch.bind(window);
+  const released = (u) => new Promise((res) => {
+    const check = () => (cfg.hold.some((p) => u.includes(p)) ? setTimeout(check, 20) : res());
+    check();
+  });
+  window.fetch = (input, init) => {
+    const u = String(typeof input === "string" ? input : input.url);
+    if (cfg.fail.some((p) => u.includes(p))) return Promise.reject(new TypeError("Failed to fetch (browser_test)"));
+    const summary = u.includes("/api/v1/reports/summary");
+    if (summary) cfg.summaries += 1;
+    const answer = released(u).then(() => realFetch(input, init)).then((r) => {
+      if (!(cfg.lost && u.includes("format=json") && r.ok)) return r;
+      return r.json().then((b) => {
+        b.lost_events = { records: 2, events_lost: 1234 };
+        return new Response(JSON.stringify(b), { status: 200, headers: r.headers });
+      });
+    });
+    if (summary) answer.finally(() => { cfg.summaries -= 1; }).catch(() => {});
+    return answer;
+  };
+  const realFrame = window.requestAnimationFrame.bind(window);
+  let held = [];
+  window.requestAnimationFrame = (cb) => {
+    if (!cfg.holdFrames) return realFrame(cb);
+    held.push(cb);
+    return 1e6 + held.length;
+  };
+  cfg.releaseFrames = () => { cfg.holdFrames = false; const h = held; held = []; for (const cb of h) realFrame(cb); };
+  Object.assign(cfg, JSON.parse(INITIAL));
+})();
+"""
 
 
 class CheckFailed(Exception):
@@ -189,6 +239,44 @@ class PageTest:
         self.wait(lambda: self.state().get("view", "flows") == view and not self.js(f"return document.getElementById('view-{view}').hidden"),
                   f"the {view} view")
 
+    def hook(self, **cfg):
+        """Installs HOOK (with `cfg`) in the documents loaded from now on, until unhook()."""
+        src = HOOK.replace("INITIAL", json.dumps(json.dumps(cfg)))
+        self.hook_id = self.d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": src})["identifier"]
+
+    def unhook(self):
+        self.d.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": self.hook_id})
+
+    def set_hook(self, **cfg):
+        self.js("Object.assign(window.__ftTest, arguments[0])", cfg)
+
+    def ingest(self, lines, times=None):
+        """POSTs flow lines, their times set to the last len(lines) ms before now (in order, so
+        they are the store's newest flows); returns how many the server stored. `times`, a dict,
+        gets each uuid's new time."""
+        from datetime import datetime, timedelta, timezone
+        now = datetime.now(timezone.utc)
+        out = []
+        for i, line in enumerate(lines):
+            rec = json.loads(line)
+            t = (now - timedelta(milliseconds=len(lines) - i)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z"
+            rec["flow"]["time"] = t
+            if "time" in rec:
+                rec["time"] = t
+            if times is not None:
+                times[rec["flow"]["uuid"]] = ts(t)
+            out.append(json.dumps(rec).encode())
+        result = self.api.json("/api/v1/ingest", method="POST", body=b"\n".join(out) + b"\n", content_type="application/x-ndjson")
+        return result["flows"]
+
+    def legend_total(self):
+        """The flows the timeline's legend counts (the sum over its verdicts)."""
+        texts = self.js("return Array.from(document.querySelectorAll('#timeline .timeline-legend li:not(.legend-lost)')).map(li => li.textContent)")
+        return sum(int(t.rsplit(" ", 1)[1].replace(",", "")) for t in texts)
+
+    def table_top(self):
+        return self.js("return document.getElementById('flows-box').getBoundingClientRect().top")
+
     def set_filter(self, text):
         box = self.el("#filter")
         box.click()
@@ -206,6 +294,14 @@ class PageTest:
     def run(self):
         t0 = time.time()
         self.summary_before = self.api.json("/api/v1/reports/summary", {"since": "1h", "bucket": "1m"})
+        with open(self.args.more_flows, "rb") as f:
+            self.more_lines = [line for line in f.read().splitlines() if line.strip()]
+        n = len(self.more_lines)
+        check(n >= 100, f"--more-flows has {n} flow lines; the checks need at least 100")
+        # Stored before Live is turned on; while it is on; during a drag; while the layout is measured.
+        cut = [0, min(n // 5, 60), n * 7 // 10, n * 9 // 10, n * 19 // 20, n]
+        self.parts = dict(zip(("before", "live", "drag", "layout390", "layout1280"),
+                              (self.more_lines[a:b] for a, b in zip(cut, cut[1:]))))
         if self.args.token:
             self.token_flow()
         else:
@@ -215,9 +311,14 @@ class PageTest:
         self.filter_error_and_fix()
         self.quick_filter()
         self.paging()
+        self.slow_answers()
+        self.crafted_link()
         self.flow_panel()
-        self.live()
-        self.timeline_drag()
+        self.module_checks()
+        self.live()  # and the timeline drag, while Live is on
+        self.layout_stability()
+        self.live_flood()
+        self.live_page_fails()
         self.default_deny()
         self.simulate()
         self.store()
@@ -239,9 +340,28 @@ class PageTest:
         check(st == 401, f"/api/v1/stats without the token answered {st}, expected 401")
         check(json.loads(body).get("error", {}).get("code") == "unauthorized", "the 401 is not the JSON error")
         # …but the page itself loads, and asks for the token with its form.
+        dialog_open = lambda: self.js("return document.getElementById('token-dialog').open")
         self.d.get(self.base + "/")
-        self.wait(lambda: self.js("return document.getElementById('token-dialog').open"), "the token form")
+        self.wait(dialog_open, "the token form")
+        # Escape closes the form (Chromium closes a modal dialog on Escape even when the page
+        # prevents it). The page must not hang: it says a token is needed, with a button that
+        # opens the form again.
+        self.el("#token-dialog input[name=token]").send_keys(Keys.ESCAPE)
+        self.wait(lambda: not dialog_open(), "Escape to close the token form")
+        self.wait(lambda: self.visible("#token-needed"), "the 'Token needed' note after Escape")
+        self.wait(lambda: "Token needed" in self.el("#flows-body").text, "the flows table to say a token is needed")
+        check(not dialog_open(), "the token form came back by itself after Escape")
+        self.el("#token-needed button").click()
+        self.wait(dialog_open, "the note's button to open the token form again")
+        # A token fetch could not send (not printable ASCII) is refused by the form, with the reason.
         box = self.el("#token-dialog input[name=token]")
+        self.js("arguments[0].value = arguments[1]", box, "s3cr\u00e9t-\u043a\u043b\u044e\u0447")
+        box.send_keys(Keys.ENTER)
+        self.wait(lambda: self.visible("#token-error"), "the form to refuse a token that is not printable ASCII")
+        check("printable ASCII" in self.el("#token-error").text, f"the form does not say why: {self.el('#token-error').text!r}")
+        check(dialog_open(), "the form closed on a token that is not printable ASCII")
+        check(self.js("return sessionStorage.getItem('flowtrail.token')") is None, "a token that is not printable ASCII was kept")
+        box.clear()
         box.send_keys("not-" + self.args.token)
         box.send_keys(Keys.ENTER)
         self.wait(lambda: "refused" in self.el("#token-dialog [data-role=token-note]").text, "the form to say the token was refused")
@@ -249,8 +369,11 @@ class PageTest:
         box.clear()
         box.send_keys(self.args.token)
         box.send_keys(Keys.ENTER)
-        self.wait(lambda: not self.js("return document.getElementById('token-dialog').open"), "the token form to close")
+        self.wait(lambda: not dialog_open(), "the token form to close")
         check(self.js("return sessionStorage.getItem('flowtrail.token')") == self.args.token, "the token is not kept in sessionStorage")
+        # The view loads again once the token is entered.
+        self.wait(lambda: self.rows(), "the flows once the token was entered")
+        check(not self.visible("#token-needed"), "the 'Token needed' note stays after the token was entered")
 
     def first_view(self):
         self.wait(lambda: self.renders() >= 1, "the first table render")
@@ -386,6 +509,59 @@ class PageTest:
         check([r["uuid"] for r in rows] == [r["uuid"] for r in first], "Newer did not bring the first page back")
         check("cursor" not in self.state(), "the URL still has a cursor on the first page")
 
+    def slow_answers(self):
+        """Paging while the timeline's summary loads does not cancel it; a new filter's page
+        loading turns Older off (its cursor would be the old filter's)."""
+        timeline_state = lambda: self.js("return document.getElementById('timeline').dataset.state")
+        self.hook(hold=["/api/v1/reports/summary", "/api/v1/lost-events"])
+        try:
+            self.d.get(self.base + "/")
+            self.wait(lambda: self.renders() >= 1 and self.rows(), "the first page (its summary held back)")
+            check(timeline_state() == "loading", "the timeline is drawn without its summary")
+            before = self.renders()
+            self.el("#page-older").click()
+            self.wait_rows_after(before, "the next page while the summary loads")
+            check(self.state().get("cursor"), "Older did not go to the next page")
+            self.set_hook(hold=[])
+            self.wait(lambda: timeline_state() == "ready" and self.js("return document.querySelectorAll('#timeline svg rect.bar').length") > 0,
+                      "the timeline to be drawn (its summary was asked for before Older was clicked)", timeout=10)
+            self.wait(lambda: " of " in self.el("#flows-status").text, "the status to count the range's flows after paging")
+            self.set_hook(hold=["format=json"])
+            before = self.renders()
+            Select(self.el(".quick select[name=verdict]")).select_by_value("DROPPED")
+            check(self.js("return document.getElementById('page-older').disabled"),
+                  "Older stays on while the new filter's page loads (it would send the old filter's cursor)")
+            self.js("document.getElementById('page-older').click()")
+            self.set_hook(hold=[])
+            rows = self.wait_rows_after(before, "the new filter's page")
+            s = self.state()
+            check("cursor" not in s, f"Older, clicked while the new filter's page loaded, sent a cursor: {self.d.current_url}")
+            want = [f["flow"].get("uuid") for f in self.api_page(s, "verdict == Verdict.DROPPED")["flows"]]
+            check(rows and [r["uuid"] for r in rows] == want, "the new filter's rows are not the API's first page")
+        finally:
+            self.unhook()
+        self.d.get(self.base + "/")
+        self.wait(lambda: self.renders() >= 1 and self.rows(), "the first page again")
+
+    def crafted_link(self):
+        """Quick filter values from the URL reach the filter only when they are known names: a
+        link cannot add a clause of its own."""
+        verdict = 'FORWARDED) && (source.namespace != "attacker"'
+        direction = "EGRESS) || (true"
+        self.d.get(self.base + "/?verdict=" + urllib.parse.quote(verdict) + "&dir=" + urllib.parse.quote(direction))
+        self.wait(lambda: self.renders() >= 1 and self.rows(), "the page of a crafted link")
+        sent = [urllib.parse.unquote_plus(u) for u in self.js(
+            "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/v1/'))")]
+        check(sent, "no API request seen")
+        bad = [u for u in sent if "attacker" in u or "|| (true" in u]
+        check(not bad, f"a crafted quick filter went into the page's requests: {bad[:2]}")
+        check(Select(self.el(".quick select[name=verdict]")).first_selected_option.get_attribute("value") == "", "the verdict menu shows the crafted value")
+        check(Select(self.el(".quick select[name=dir]")).first_selected_option.get_attribute("value") == "", "the direction menu shows the crafted value")
+        want = [f["flow"].get("uuid") for f in self.api_page({})["flows"]]
+        check([r["uuid"] for r in self.rows()] == want, "the rows of a link with unknown quick filter values are not the unfiltered page")
+        self.d.get(self.base + "/")
+        self.wait(lambda: self.renders() >= 1 and self.rows(), "the first page again")
+
     def flow_panel(self):
         rows = self.rows()
         uuid = rows[0]["uuid"]
@@ -393,6 +569,11 @@ class PageTest:
         self.wait(lambda: self.visible("#flow-panel"), "the flow panel")
         record = json.loads(self.el("#flow-panel [data-role=json]").get_attribute("textContent"))
         check(record["flow"].get("uuid") == uuid, "the panel shows another flow than the row clicked")
+        # One "Drops of ns/pod" per pod in the flow (docs/WEB.md).
+        want = [f"Drops of {p['namespace'] + '/' if p.get('namespace') else ''}{p['pod_name']}"
+                for p in (record["flow"].get("source") or {}, record["flow"].get("destination") or {}) if p.get("pod_name")]
+        got = [b.text for b in self.d.find_elements(By.CSS_SELECTOR, '#flow-panel [data-action="pod-drops"]')]
+        check(got == want, f"the pod buttons read {got}, expected {want}")
         self.shot("flow-panel-1280.png")
         # Escape closes it and gives the focus back to the row; Enter opens it again.
         self.d.switch_to.active_element.send_keys(Keys.ESCAPE)
@@ -413,38 +594,102 @@ class PageTest:
         check([r["uuid"] for r in rows] == want, "the connection's rows are not what the API answers for its filter")
         check(second in want or len(want) == PAGE, "the flow is not among its own connection's flows")
 
+    def module_checks(self):
+        """The page's own modules on crafted input: the connection filter of a flow with an
+        unknown l4 key, and Live's rows past MAX_ROWS (on a table of their own)."""
+        out = self.d.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            Promise.all([import('/ui/js/filters.js'), import('/ui/js/flowtable.js')]).then(([filters, ft]) => {
+              const IP = {source: '10.0.0.1', destination: '10.0.0.2'};
+              const conn = {
+                crafted: filters.connectionOfFlow({IP, l4: {'evil) || true || has(l4': {}, UDP: {source_port: 53, destination_port: 5353}}}),
+                future: filters.connectionOfFlow({IP, l4: {FUTURE: {}}}),
+                icmp: filters.connectionOfFlow({IP, l4: {ICMPv4: {type: 8}}}),
+              };
+              const table = document.createElement('table');
+              table.append(document.createElement('tbody'));
+              const t = new ft.FlowTable(table, () => {});
+              const rec = (i) => ({flow: {uuid: 'u' + i, time: new Date(Date.UTC(2026, 0, 1) + i).toISOString()}});
+              t.render(Array.from({length: 100}, (_, i) => rec(i)));
+              const added = t.prepend(Array.from({length: 2500}, (_, i) => rec(100 + i)));
+              done({conn, max: ft.MAX_ROWS, rows: table.tBodies[0].rows.length, uuids: t.uuids.size, added: added.length,
+                    top: table.tBodies[0].rows[0].dataset.uuid, shown: [t.shows('u2599'), t.shows('u0'), t.shows('u1600')]});
+            }, (e) => done({error: String(e)}));
+        """)
+        check("error" not in out, f"the page's modules could not be imported: {out.get('error')}")
+        conn = out["conn"]
+        check("evil" not in conn["crafted"] and "l4.UDP.source_port == 53u" in conn["crafted"],
+              f"an unknown l4 key went into the connection filter: {conn['crafted']}")
+        st, body = self.api.call("/api/v1/flows", {"filter": conn["crafted"], "limit": "1", "format": "json"})
+        check(st == 200, f"the API refused the connection filter {conn['crafted']!r}: {body[:200]!r}")
+        check("l4" not in conn["future"], f"a flow with no known l4 protocol got a protocol term: {conn['future']}")
+        check("has(l4.ICMPv4)" in conn["icmp"], f"an ICMPv4 flow's connection has no protocol term: {conn['icmp']}")
+        check(out["max"] == MAX_ROWS, f"MAX_ROWS is {out['max']}, this test expects {MAX_ROWS}")
+        check(out["rows"] == MAX_ROWS, f"after 2,600 flows the table has {out['rows']} rows, not {MAX_ROWS}")
+        check(out["uuids"] == MAX_ROWS, f"the table remembers {out['uuids']} uuids for its {out['rows']} rows (dropped rows' uuids leak)")
+        check(out["added"] == MAX_ROWS, f"Live built {out['added']} rows for a batch of 2,500 (only the newest {MAX_ROWS} can show)")
+        check(out["top"] == "u2599" and out["shown"] == [True, False, True], f"the newest flows are not the ones kept: top {out['top']}, {out['shown']}")
+
     def live(self):
-        self.d.get(self.base + "/?since=all")
-        self.wait(lambda: self.renders() >= 1 and self.rows(), "the page with all history")
-        self.el("#live-toggle").click()
-        self.wait(lambda: self.el("#live-status").get_attribute("data-state") == "open", "the live stream to open")
-        check(self.state().get("live") == "1", "the URL does not say live")
-        time.sleep(0.3)  # the server subscribes the stream just after sending its head
-        with open(self.args.more_flows, "rb") as f:
-            body = f.read()
-        uuids = set()
-        for line in body.splitlines():
-            try:
-                uuids.add(json.loads(line)["flow"]["uuid"])
-            except (ValueError, KeyError, TypeError):
-                pass
-        result = self.api.json("/api/v1/ingest", method="POST", body=body, content_type="application/x-ndjson")
-        stored = result["flows"]
-        check(stored > 0, f"the --more-flows lines were not stored (already in the store?): {result}")
-        expect = min(stored, 1000)
+        parts = self.parts
+        self.hook()
+        try:
+            self.d.get(self.base + "/?since=all")
+            self.wait(lambda: self.renders() >= 1 and self.rows(), "the page with all history")
+            # Turning Live on loads the newest page (and the timeline) again, with the stream
+            # started alongside. Flows stored while the summary and then the page are on their
+            # way (held back here; all history asks for the summary twice, hours then finer
+            # buckets; both answer before the page) come in them and in the stream too: shown
+            # once, counted once.
+            self.set_hook(hold=["/api/v1/reports/summary", "format=json"])
+            before = self.renders()
+            self.el("#live-toggle").click()
+            self.wait(lambda: self.el("#live-status").get_attribute("data-state") == "open", "the live stream to open")
+            check(self.state().get("live") == "1", "the URL does not say live")
+            time.sleep(0.3)  # the server subscribes the stream just after sending its head
+            stored = self.ingest(parts["before"])
+            check(stored > 0, "the --more-flows lines were not stored (already in the store?)")
+            self.set_hook(hold=["format=json"])
+            self.wait(lambda: self.js("return document.getElementById('timeline').dataset.state") == "ready"
+                      and self.js("return window.__ftTest.summaries") == 0, "the timeline's summaries")
+            time.sleep(0.2)
+            self.set_hook(hold=[])
+            rows = self.wait_rows_after(before, "Live to load the newest page again")
+        finally:
+            self.unhook()
+        want = [f["flow"].get("uuid") for f in self.api_page(self.state())["flows"]]
+        check([r["uuid"] for r in rows] == want, "with Live on, the rows are not the API's newest page")
+        uuids = {json.loads(line)["flow"]["uuid"] for line in parts["before"]}
+        check(uuids <= set(want), "the flows stored while Live's page loaded are not on it")
+        check(len({r["uuid"] for r in self.rows()}) == len(self.rows()), "a flow shows twice (in the page and from the stream)")
+        uuids = {json.loads(line)["flow"]["uuid"] for line in parts["live"]}
+        stored = self.ingest(parts["live"])
+        check(stored > 0, "the --more-flows lines were not stored (already in the store?)")
+        expect = min(stored, MAX_ROWS)
         self.wait(lambda: sum(1 for r in self.rows() if r["live"]) >= expect,
                   f"{expect} live rows (there are {sum(1 for r in self.rows() if r['live'])})")
         live = [r for r in self.rows() if r["live"]]
         check(all(r["uuid"] in uuids for r in live), "a live row is not one of the flows just ingested")
-        check(f"{stored:,} new flows" in self.el("#live-status").text, f"the live status does not count {stored}: {self.el('#live-status').text!r}")
+        self.wait(lambda: f"{stored:,} new flows" in self.el("#live-status").text,
+                  f"the live status to count {stored} (it says {self.el('#live-status').text!r})", timeout=5)
+        # The timeline counts each flow once: the summary Live started with, plus each live flow.
+        total = self.api.json("/api/v1/stats")["flows"]
+        self.wait(lambda: self.legend_total() == total, f"the timeline legend to count the store's {total} flows (it counts {self.legend_total()})", timeout=5)
         self.shot("live-1280.png")
-        self.el("#live-toggle").click()
-        self.wait(lambda: self.el("#live-toggle").get_attribute("aria-pressed") == "false" and "live" not in self.state(), "Live to turn off")
+        self.timeline_drag(during=self.more_live_flows)
 
-    def timeline_drag(self):
+    def more_live_flows(self):
+        """During the drag: flows arrive, and the timeline redraws under the pointer."""
+        n = sum(1 for r in self.rows() if r["live"])
+        stored = self.ingest(self.parts["drag"])
+        self.wait(lambda: sum(1 for r in self.rows() if r["live"]) >= min(n + stored, MAX_ROWS), "live rows during the drag")
+        time.sleep(0.2)  # the timeline redraws on the next frame
+        check(self.state().get("live") == "1", "Live stopped during the drag")
+        check(self.js("return document.querySelector('#timeline .selection').getAttribute('visibility')") == "visible",
+              "the drag's selection is gone after Live redrew the timeline")
+
+    def timeline_drag(self, during=None):
         check(self.state().get("since") == "all", "test setup: the drag starts from all history")
-        stats = self.api.json("/api/v1/stats")
-        first, last = ts(stats["first_time"]), ts(stats["last_time"])
         plot = self.el("#timeline svg")
         w = plot.size["width"]
         before = self.renders()
@@ -452,8 +697,12 @@ class PageTest:
         x0 = -w / 2 + 46 + (w - 54) * 0.4
         x1 = -w / 2 + 46 + (w - 54) * 0.7
         step = int((x1 - x0) / 2)
-        ActionChains(self.d).move_to_element_with_offset(plot, int(x0), 0).click_and_hold() \
-            .move_by_offset(step, 0).move_by_offset(step, 0).release().perform()
+        ActionChains(self.d).move_to_element_with_offset(plot, int(x0), 0).click_and_hold().move_by_offset(step, 0).perform()
+        if during:
+            during()
+        ActionChains(self.d).move_by_offset(step, 0).release().perform()
+        stats = self.api.json("/api/v1/stats")
+        first, last = ts(stats["first_time"]), ts(stats["last_time"])
         rows = self.wait_rows_after(before, "the table to reload after the drag")
         s = self.state()
         check(s.get("since") not in (None, "", "all") and s.get("until"), f"the drag did not set an absolute range: {self.d.current_url}")
@@ -464,8 +713,93 @@ class PageTest:
         want = [f["flow"].get("uuid") for f in self.api_page(s)["flows"]]
         check([r["uuid"] for r in rows] == want, "after the drag the rows are not the API's page for the new range")
         check(all(since <= ts(r["time"]) <= until for r in rows), "a row lies outside the dragged range")
+        check("live" not in s and self.el("#live-toggle").get_attribute("aria-pressed") == "false", "Live is still on after the drag chose a range")
+
+    def layout_stability(self):
+        """The table does not move when its page arrives (with a lost-events note) or when Live
+        starts and counts flows, at 390 and at 1280 px."""
+        self.hook(lost=True, hold=["format=json"])  # each document holds its first page back
+        try:
+            for size, lines in ((NARROW, self.parts["layout390"]), (WIDE, self.parts["layout1280"])):
+                self.size(size)
+                self.d.get(self.base + "/?since=all")
+                top0 = self.table_top()
+                check(self.renders() == 0, "the table was drawn while its page was held back")
+                self.set_hook(hold=[])
+                self.wait(lambda: self.renders() >= 1 and self.rows(), f"the page at {size[0]} px")
+                check("events lost" in self.el("#lost-note").get_attribute("textContent"), "the lost-events note does not show")
+                self.wait(lambda: self.js("return document.getElementById('timeline').dataset.state") == "ready", f"the timeline at {size[0]} px")
+                top1 = self.table_top()
+                self.el("#live-toggle").click()
+                self.wait(lambda: self.el("#live-status").get_attribute("data-state") == "open", "the live stream to open")
+                time.sleep(0.3)
+                self.ingest(lines)
+                self.wait(lambda: "new flows" in self.el("#live-status").text, f"live flows at {size[0]} px")
+                top2 = self.table_top()
+                check(abs(top1 - top0) <= 1, f"at {size[0]} px the table moved from {top0} to {top1} px when its page arrived")
+                check(abs(top2 - top0) <= 1, f"at {size[0]} px the table moved from {top0} to {top2} px when Live started")
+                self.no_sideways_scroll(f"flows with Live at {size[0]}")
+                self.el("#live-toggle").click()
+                self.wait(lambda: "live" not in self.state(), "Live to turn off")
+        finally:
+            self.unhook()
+            self.size(WIDE)
+
+    def live_flood(self):
+        """Flows that come while no frame runs (a background tab) wait in a queue that keeps the
+        newest MAX_ROWS; the status counts them all and says how many were not drawn."""
+        flood, times = [], {}
+        for i in range(2500):
+            rec = json.loads(self.more_lines[i % len(self.more_lines)])
+            rec["flow"]["uuid"] = str(uuid.uuid4())
+            flood.append(json.dumps(rec).encode())
+        self.hook()
+        try:
+            self.d.get(self.base + "/?since=all")
+            self.wait(lambda: self.renders() >= 1 and self.rows(), "the page with all history")
+            self.el("#live-toggle").click()
+            self.wait(lambda: self.el("#live-status").get_attribute("data-state") == "open", "the live stream to open")
+            time.sleep(0.3)
+            self.set_hook(holdFrames=True)
+            stored = self.ingest(flood, times)
+            check(stored == len(flood), f"{stored} of {len(flood)} new flows stored")
+            time.sleep(1.5)  # the stream brings them while no frame runs
+            self.js("window.__ftTest.releaseFrames()")
+            self.wait(lambda: f"{stored:,} new flows" in self.el("#live-status").text,
+                      f"the live status to count {stored} flows (it says {self.el('#live-status').text!r})", timeout=20)
+            text = self.el("#live-status").text
+            check("not drawn" in text, f"Live drew every flow that came while no frame ran (its queue keeps them all): {text!r}")
+            rows = self.rows()
+            check(len(rows) == MAX_ROWS and all(r["live"] for r in rows), f"{len(rows)} rows after the flood, expected {MAX_ROWS} live ones")
+            # The newest are kept (the stream sends an ingested batch in time order).
+            kept = {r["uuid"] for r in rows}
+            cutoff = sorted(times.values(), reverse=True)[MAX_ROWS - 1]
+            check(kept <= set(times) and all(times[u] >= cutoff for u in kept) and all(u in kept for u, t in times.items() if t > cutoff),
+                  "the rows kept are not the newest flows of the flood")
+            self.el("#live-toggle").click()
+            self.wait(lambda: "live" not in self.state(), "Live to turn off")
+        finally:
+            self.unhook()
+
+    def live_page_fails(self):
+        """Live stops when the page it goes on top of cannot load (nothing queues behind it)."""
+        self.hook(fail=["format=json"])
+        try:
+            self.d.get(self.base + "/?since=all&live=1")
+            self.wait(lambda: "Could not load flows" in self.el("#flows-body").text, "the failed page's message")
+            self.wait(lambda: "live" not in self.state() and self.el("#live-status").get_attribute("data-state") == "ended",
+                      "Live to stop when its page cannot load")
+            check(self.el("#live-toggle").get_attribute("aria-pressed") == "false", "the Live button still says on")
+        finally:
+            self.unhook()
 
     def default_deny(self):
+        # The filter note of a report view: "Clear filter" clears it (and any page cursor).
+        self.d.get(self.base + "/?view=default-deny&since=all&cursor=stale&filter=" + urllib.parse.quote("verdict == Verdict.DROPPED"))
+        self.wait(lambda: self.visible("#scope-note"), "the report's filter note")
+        self.el("#scope-note button").click()
+        self.wait(lambda: "filter" not in self.state(), "Clear filter to clear the filter")
+        check("cursor" not in self.state(), f"Clear filter left a page cursor: {self.d.current_url}")
         self.nav("default-deny")
         self.el('#range-bar [data-since="all"]').click()
         self.wait(lambda: self.state().get("since") == "all" and not self.state().get("until"), "the All preset")

@@ -38,7 +38,8 @@ async function errorFrom(response) {
 
 /**
  * fetch with the token. A 401 asks for the token (once for all concurrent requests) and tries
- * again, so a page opened on a --token server simply asks and then carries on.
+ * again, so a page opened on a --token server simply asks and then carries on. When the form is
+ * closed without a token, the request fails with a 401 ApiError ("Token needed…").
  */
 export async function request(path, { params, method = "GET", body, headers = {}, signal } = {}) {
   let refused = false;
@@ -54,7 +55,12 @@ export async function request(path, { params, method = "GET", body, headers = {}
       throw new ApiError(0, "network", "The server did not answer: is flowtrail serve still running?");
     }
     if (response.status === 401) {
-      await askToken(refused || Boolean(t));
+      try {
+        await askToken(refused || Boolean(t));
+      } catch (e) {
+        // The form was closed without a token: this request fails as the server answered.
+        throw new ApiError(401, "unauthorized", e.message);
+      }
       refused = true;
       continue;
     }

@@ -1,10 +1,11 @@
 // Query-language text (docs/QUERY-LANGUAGE.md) written by the page: the quick filters, "flows of
-// this connection", "this pod's drops", and the one filter a view sends. Everything the page
+// this connection", a pod's drops, and the one filter a view sends. Everything the page
 // filters on is a plain expression the user can read in the box, copy, and run with
 // `flowtrail query`. Values are quoted here, never pasted in raw.
 
 import { cached } from "./api.js";
-import { DEFAULT_SINCE } from "./state.js";
+import { DEFAULT_SINCE, QUICK_DIRECTIONS, QUICK_VERDICTS } from "./state.js";
+import { protocol } from "./format.js";
 
 /** A CEL string literal: only `\\`, `\"` and \uXXXX for control characters (CEL has no `\r`). */
 export function quote(s) {
@@ -22,8 +23,9 @@ export function quote(s) {
 /** The quick filters of a state, each one expression (they are ANDed with the box). */
 export function quickParts(s) {
   const parts = [];
-  if (s.verdict) parts.push(`verdict == Verdict.${s.verdict}`);
-  if (s.dir) parts.push(`traffic_direction == TrafficDirection.${s.dir}`);
+  // Enum names go in unquoted: only the known ones (parse() already drops the rest).
+  if (QUICK_VERDICTS.includes(s.verdict)) parts.push(`verdict == Verdict.${s.verdict}`);
+  if (QUICK_DIRECTIONS.includes(s.dir)) parts.push(`traffic_direction == TrafficDirection.${s.dir}`);
   if (s.ns) parts.push(`source.namespace == ${quote(s.ns)} || destination.namespace == ${quote(s.ns)}`);
   if (s.pod) {
     // As hubble observe --pod: `ns/prefix` or a pod name prefix, on either side.
@@ -72,24 +74,32 @@ export function rangeParams(s) {
 
 /**
  * The flows of one flow's connection: the same addresses and ports, in either direction (so
- * replies are included). Null when the flow has no IP layer.
+ * replies are included). Null when the flow has no IP layer. The protocol is one of the known
+ * l4 fields (format.protocol); a flow with none of them gets no protocol term.
  */
 export function connectionOfFlow(f) {
   if (!f.IP?.source || !f.IP?.destination) return null;
   const l4 = f.l4 || {};
-  const proto = Object.keys(l4)[0];
+  const proto = protocol(f);
+  const ported = proto === "TCP" || proto === "UDP" || proto === "SCTP";
+  const p = ported ? l4[proto] : {};
+  const sp = uint(p.source_port ?? 0), dp = uint(p.destination_port ?? 0);
   const one = (a, b, pa, pb) => {
     const terms = [`IP.source == ${quote(a)}`, `IP.destination == ${quote(b)}`];
-    if (proto === "TCP" || proto === "UDP" || proto === "SCTP") {
+    if (ported && pa !== null && pb !== null) {
       terms.push(`l4.${proto}.source_port == ${pa}u`, `l4.${proto}.destination_port == ${pb}u`);
     } else if (proto) {
       terms.push(`has(l4.${proto})`);
     }
     return `(${terms.join(" && ")})`;
   };
-  const p = l4.TCP || l4.UDP || l4.SCTP || {};
-  const sp = p.source_port ?? 0, dp = p.destination_port ?? 0;
   return `${one(f.IP.source, f.IP.destination, sp, dp)} || ${one(f.IP.destination, f.IP.source, dp, sp)}`;
+}
+
+/** A number from flow data as the filter's unsigned literal, or null if it is not one. */
+function uint(v) {
+  const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
 /** The drops a pod was part of, either side. */
@@ -112,7 +122,7 @@ function endpointTerms(side, e, names, ip) {
   }
   if (ip) terms.push(`IP.${side} == ${quote(ip)}`);
   else if (names?.length) terms.push(`${quote(names[0])} in ${side}_names`);
-  if (!terms.length && e.identity) terms.push(`${side}.identity == ${e.identity}u`);
+  if (!terms.length && uint(e.identity)) terms.push(`${side}.identity == ${uint(e.identity)}u`);
   return terms;
 }
 
@@ -130,7 +140,7 @@ export function connectionOfGroup(g) {
   ];
   const proto = { TCP: "TCP", UDP: "UDP", SCTP: "SCTP", ICMPv4: "ICMPv4", ICMPv6: "ICMPv6" }[g.protocol];
   if (proto === "TCP" || proto === "UDP" || proto === "SCTP") {
-    terms.push(g.port ? `l4.${proto}.destination_port == ${g.port}u` : `has(l4.${proto})`);
+    terms.push(uint(g.port) ? `l4.${proto}.destination_port == ${uint(g.port)}u` : `has(l4.${proto})`);
   } else if (proto) {
     terms.push(`has(l4.${proto})`);
   }

@@ -1,7 +1,7 @@
 // The whole flow, opened from a row: its compact line, the facts people look for (verdict,
-// drop reason, match type, identities, policies), its JSON with a copy button, and two ways on:
-// "flows of this connection" and "this pod's drops", which set the Flows filter. Escape closes
-// it and gives focus back to the row it came from.
+// drop reason, match type, identities, policies), its JSON with a copy button, and ways on:
+// "Flows of this connection" and, for each pod in the flow, "Drops of ns/pod", which set the
+// Flows filter. Escape closes it and gives focus back to the row it came from.
 
 import { h, copyText } from "./dom.js";
 import * as fmt from "./format.js";

@@ -4,13 +4,16 @@
 //
 // The first view asks for the page of flows, the summary (timeline) and the lost-event records
 // at once, in parallel; the table renders as soon as its page arrives, whatever the others do.
+// The summary and lost events belong to the range and filter, not to the page: they have their
+// own AbortController, so paging while they load does not cancel them.
 
 import { getJSON, streamLines, cached, isAbort } from "./api.js";
+import { enterToken } from "./token.js";
 import { navigate, pageDepth, scopeKey } from "./state.js";
 import { filterFor, rangeParams } from "./filters.js";
 import { bucketFor, bucketForSpan, narrowTo, timeOf } from "./range.js";
 import { Timeline } from "./timeline.js";
-import { FlowTable } from "./flowtable.js";
+import { FlowTable, MAX_ROWS } from "./flowtable.js";
 import { FlowPanel } from "./flowpanel.js";
 import { Completion } from "./completion.js";
 import { $, h, say } from "./dom.js";
@@ -87,11 +90,16 @@ export class FlowsView {
     if (scopeChanged || pageChanged) {
       this.load(s, scopeChanged);
     } else if (s.live === "1" && !this.live) {
-      this.startLive(s);
+      // Live on: the newest page again (flows stored since this page loaded would otherwise
+      // never show), with the stream started alongside its request.
+      this.load(s, true);
     } else if (s.live !== "1" && this.live) {
       this.stopLive("");
     }
   }
+
+  /** The token was entered after the form had been closed: everything again. */
+  retry(s) { this.load(s, true); }
 
   /** Leaving the view: nothing keeps streaming in the background (the rows stay for "back"). */
   hide() {
@@ -110,13 +118,25 @@ export class FlowsView {
     const signal = ctl.signal;
     this.stopLive("");
     this.pageReady = false;
+    // The old page's cursor belongs to the old filter: no "Older" until the new page says.
+    this.nextCursor = null;
+    $("#page-older").disabled = true;
     this.table.loading();
     say(this.status, "Loading flows…");
+    // A summary for this range and filter is asked for unless one already is (paging keeps it;
+    // a load cancelled before it asked leaves it to the next one).
+    const key = scopeKey(s);
+    const withTimeline = withSummary || this.summaryKey !== key;
+    if (withTimeline) {
+      this.summaryController?.abort();
+      this.summaryController = null;
+      this.summaryKey = null;
+    }
     let f;
     try {
       f = await filterFor(s);
     } catch (e) {
-      if (!isAbort(e)) this.fail(e);
+      if (!isAbort(e) && !signal.aborted) this.fail(e);
       return;
     }
     if (signal.aborted) return;
@@ -128,13 +148,17 @@ export class FlowsView {
     // The drop texts rows print come with the catalog (a constant answer, fetched once, in
     // parallel with the page); without it a drop's type shows its code.
     const catalog = cached("/api/v1/catalog").then(useCatalog, () => {});
-    if (withSummary) {
+    if (withTimeline) {
+      // Cancelled only by the next load that asks for a summary (a new range or filter).
+      const summaryCtl = (this.summaryController = new AbortController());
+      this.summaryKey = key;
+      const sig = summaryCtl.signal;
       this.total = null;
       this.timeline.loading();
-      this.loadSummary(common, bucketFor(s), signal, !range.since)
-        .catch((e) => { if (!isAbort(e)) this.timeline.setError(e.code === "invalid_filter" ? "No timeline: the filter has an error." : `No timeline: ${e.message}`); });
-      getJSON("/api/v1/lost-events", { ...range, limit: 1000 }, { signal })
-        .then((lost) => this.timeline.setLost(lost.lost_events))
+      this.loadSummary(common, bucketFor(s), sig, !range.since)
+        .catch((e) => { if (!isAbort(e) && !sig.aborted) this.timeline.setError(e.code === "invalid_filter" ? "No timeline: the filter has an error." : `No timeline: ${e.message}`); });
+      getJSON("/api/v1/lost-events", { ...range, limit: 1000 }, { signal: sig })
+        .then((lost) => { if (!sig.aborted) this.timeline.setLost(lost.lost_events); })
         .catch(() => { /* the marks are extra; the flows say if events were lost */ });
     }
     if (s.live === "1" && !s.cursor) this.startLive(s, f);
@@ -159,6 +183,7 @@ export class FlowsView {
    */
   async loadSummary(common, bucket, signal, openStart) {
     const summary = await getJSON("/api/v1/reports/summary", { ...common, bucket }, { signal });
+    if (signal.aborted) return;
     this.total = summary.total_flows;
     const now = Date.now();
     const asked = { from: timeOf(common.since, now), to: timeOf(common.until, now) };
@@ -167,7 +192,9 @@ export class FlowsView {
     if (openStart && summary.histogram.length) {
       const starts = summary.histogram.map((b) => Date.parse(b.start));
       const finer = bucketForSpan(Math.max(...starts) + 3600e3 - Math.min(...starts));
-      if (finer !== bucket) this.timeline.setSummary(await getJSON("/api/v1/reports/summary", { ...common, bucket: finer }, { signal }), asked);
+      if (finer === bucket) return;
+      const again = await getJSON("/api/v1/reports/summary", { ...common, bucket: finer }, { signal });
+      if (!signal.aborted) this.timeline.setSummary(again, asked);
     }
   }
 
@@ -185,7 +212,10 @@ export class FlowsView {
     }
     this.pageReady = true;
     const lost = page.lost_events || { records: 0 };
-    say(this.lostNote, lost.records ? `${plural(lost.events_lost, "event", "events")} lost in this range (${plural(lost.records, "record", "records")}): flows may be missing.` : "", "warn");
+    // Its line is always there (empty or not): the note arriving must not move the table.
+    const note = lost.records ? `${plural(lost.events_lost, "event", "events")} lost in this range (${plural(lost.records, "record", "records")}): flows may be missing.` : "";
+    this.lostNote.textContent = note;
+    this.lostNote.title = note;
     $("#page-older").disabled = !page.next_cursor;
     $("#page-newer").disabled = pageDepth() === 0;
     $("#page-newest").disabled = !s.cursor;
@@ -273,7 +303,9 @@ export class FlowsView {
     this.table.message("The filter has an error: fix it above and press Enter.");
     this.timeline.setError("No timeline: the filter has an error.");
     say(this.status, "");
+    this.lostNote.textContent = this.lostNote.title = "";
     this.pageReady = false;
+    this.endLive("Live stopped: the filter has an error.");
     marks.renders += 1;
   }
 
@@ -284,20 +316,30 @@ export class FlowsView {
   }
 
   fail(e) {
-    this.table.message(`Could not load flows: ${e.message}`,
-      h("button", { type: "button", onclick: () => this.load(this.state, true) }, "Try again"));
+    // Without the token (its form was closed) trying again needs the form again.
+    const action = e.status === 401
+      ? h("button", { type: "button", onclick: () => enterToken() }, "Enter token")
+      : h("button", { type: "button", onclick: () => this.load(this.state, true) }, "Try again");
+    this.table.message(`Could not load flows: ${e.message}`, action);
     say(this.status, "");
+    this.lostNote.textContent = this.lostNote.title = "";
+    this.endLive(`Live stopped: ${e.message}`);
     marks.renders += 1;
   }
 
   // ---- Live ----
 
-  /** Streams new matching flows (follow=true) onto the top of the table. */
+  /**
+   * Streams new matching flows (follow=true) onto the top of the table. Flows wait in a queue
+   * until the next animation frame (and until the page they go on top of is there); the queue
+   * keeps the newest MAX_ROWS (a background tab gets no frames), counting the ones it lets go.
+   */
   async startLive(s, f) {
     this.stopLive("");
     const ctl = (this.live = new AbortController());
     this.liveQueue = [];
     this.liveCount = 0;
+    this.liveMissed = 0;
     this.lostInStream = 0;
     this.liveButton.setAttribute("aria-pressed", "true");
     this.setLiveStatus("connecting", "Connecting…");
@@ -307,6 +349,8 @@ export class FlowsView {
       await streamLines("/api/v1/flows", { filter: f.filter, since: rangeParams(s).since, follow: "true" }, (obj) => {
         if (obj.flow) {
           this.liveQueue.push(obj);
+          // Trimmed in steps (not one shift per flow): never more than twice MAX_ROWS queued.
+          if (this.liveQueue.length >= 2 * MAX_ROWS) this.dropQueued(this.liveQueue.length - MAX_ROWS);
           this.scheduleFlush();
         } else if (obj.lost_events) {
           // The stream fell behind the ingest and ends (as Hubble's own streams do).
@@ -328,6 +372,15 @@ export class FlowsView {
     }
   }
 
+  /** Live ends because the page could not load: the stream stops, the URL and status say so. */
+  endLive(text) {
+    if (!this.live && this.state?.live !== "1") return;
+    this.stopLive();
+    this.liveQueue = [];
+    this.setLiveStatus("ended", text);
+    if (this.state?.live === "1") navigate({ live: "" }, { replace: true });
+  }
+
   stopLive(message) {
     if (this.live) {
       const ctl = this.live;
@@ -341,22 +394,46 @@ export class FlowsView {
   setLiveStatus(state, text) {
     this.liveStatus.dataset.state = state;
     this.liveStatus.textContent = text;
+    this.liveStatus.title = text; // one line: the whole text when it ends in "…"
   }
 
   scheduleFlush() {
     if (!this.flushPending) this.flushPending = requestAnimationFrame(() => { this.flushPending = 0; this.flushLive(); });
   }
 
+  /**
+   * Lets the oldest `n` queued flows go (more arrived than can be drawn). They are still new
+   * flows: counted for the status and the timeline (unless already on the table), not drawn.
+   */
+  dropQueued(n) {
+    for (const r of this.liveQueue.splice(0, n)) {
+      if (this.table.shows(r.flow.uuid)) continue;
+      this.liveMissed += 1;
+      this.liveLast = r.flow.time;
+      this.timeline.addFlow(r.flow.time, verdictName(r.flow));
+    }
+  }
+
   /** Puts queued live flows on the table, once the page they go on top of is there. */
   flushLive() {
     if (!this.pageReady || !this.liveQueue?.length) return;
+    if (this.liveQueue.length > MAX_ROWS) this.dropQueued(this.liveQueue.length - MAX_ROWS);
     const batch = this.liveQueue;
     this.liveQueue = [];
     const t0 = performance.now();
     const added = this.table.prepend(batch);
     marks.lastLiveRenderMs = performance.now() - t0;
-    for (const r of batch) this.timeline.addFlow(r.flow.time, verdictName(r.flow));
-    this.liveCount += added;
-    if (this.live) this.setLiveStatus("open", `Live: ${count(this.liveCount)} new flows, last at ${shortTime(batch.at(-1).flow.time)}`);
+    // Only what the table took: a flow the page already showed is in the summary already.
+    for (const r of added) this.timeline.addFlow(r.flow.time, verdictName(r.flow));
+    this.liveCount += added.length;
+    if (added.length) this.liveLast = added.at(-1).flow.time;
+    this.showLiveCount();
+  }
+
+  /** `Live: 1,234 new flows, last at 15:04:05` (short: one line at 390 px), and any not drawn. */
+  showLiveCount() {
+    if (!this.live || !(this.liveCount + this.liveMissed)) return;
+    const missed = this.liveMissed ? ` (${count(this.liveMissed)} not drawn)` : "";
+    this.setLiveStatus("open", `Live: ${count(this.liveCount + this.liveMissed)} new flows, last at ${shortTime(this.liveLast).slice(11)}${missed}`);
   }
 }

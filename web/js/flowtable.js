@@ -7,7 +7,7 @@
 import { h } from "./dom.js";
 import * as fmt from "./format.js";
 
-const MAX_ROWS = 1000; // Live mode keeps at most this many rows (the oldest go).
+export const MAX_ROWS = 1000; // Live mode keeps at most this many rows (the oldest go).
 
 export class FlowTable {
   constructor(table, onOpen) {
@@ -74,11 +74,18 @@ export class FlowTable {
     return performance.now() - t0;
   }
 
-  /** Live flows, newest first, on top; ones already shown (the page and the stream overlap) are skipped. */
+  /** Whether a flow (by uuid) is on the table now. */
+  shows(uuid) { return Boolean(uuid) && this.uuids.has(uuid); }
+
+  /**
+   * Live flows (oldest first, as they arrived) on top, newest first; ones already shown (the
+   * page and the stream overlap) are skipped. Only the newest MAX_ROWS of a batch are built, and
+   * rows past MAX_ROWS go (with their uuids). Returns the records it added.
+   */
   prepend(records) {
     const frag = document.createDocumentFragment();
-    let added = 0;
-    for (let i = records.length - 1; i >= 0; i--) {
+    const added = [];
+    for (let i = records.length - 1; i >= 0 && added.length < MAX_ROWS; i--) {
       const r = records[i];
       const uuid = r.flow?.uuid;
       if (uuid && this.uuids.has(uuid)) continue;
@@ -86,15 +93,18 @@ export class FlowTable {
       const tr = this.row(r);
       tr.classList.add("live-row");
       frag.append(tr);
-      added++;
+      added.push(r);
     }
-    if (!added) return 0;
-    const focused = this.body.querySelector("tr[tabindex='0']");
+    if (!added.length) return added;
     this.body.querySelector("tr.message")?.remove();
     this.body.prepend(frag);
-    if (!focused && this.body.firstElementChild) this.body.firstElementChild.tabIndex = 0;
-    while (this.body.rows.length > MAX_ROWS) this.body.lastElementChild.remove();
-    return added;
+    while (this.body.rows.length > MAX_ROWS) {
+      const uuid = this.body.lastElementChild.dataset.uuid;
+      if (uuid) this.uuids.delete(uuid);
+      this.body.lastElementChild.remove();
+    }
+    if (!this.body.querySelector("tr[tabindex='0']") && this.body.firstElementChild) this.body.firstElementChild.tabIndex = 0;
+    return added.reverse();
   }
 
   /** A single message instead of rows (nothing matched, an error), with optional actions. */

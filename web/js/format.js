@@ -86,10 +86,16 @@ export function ports(f) {
   return [String(p.source_port ?? 0), String(p.destination_port ?? 0)];
 }
 
-/** The L4 protocol's key in the JSON (`TCP`, `UDP`, `ICMPv4`…), or "". */
+// The l4 fields of a flow (flow.proto's Layer4 oneof), in the order they are looked for.
+export const L4_PROTOCOLS = ["TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6", "VRRP", "IGMP"];
+
+/**
+ * The L4 protocol's key in the JSON (`TCP`, `UDP`, `ICMPv4`…), or "": only a known one, never
+ * whatever key comes first (filter text is built from it).
+ */
 export function protocol(f) {
-  const keys = Object.keys(f.l4 || {});
-  return keys.length ? keys[0] : "";
+  const l4 = f.l4 || {};
+  return L4_PROTOCOLS.find((k) => Object.hasOwn(l4, k) && l4[k] !== null && typeof l4[k] === "object") || "";
 }
 
 // Hubble's terminal escaper: ESC and CR in flow data print as `^[` and `\r`.

@@ -6,7 +6,7 @@
 //   app.css         all styles (fixed sizes where loading must not move things; 390 px layout)
 //   js/state.js     the URL query string as the page's state; navigate(), back/forward
 //   js/api.js       fetch with the token, ApiError, NDJSON streams (Live)
-//   js/token.js     the token form and sessionStorage
+//   js/token.js     the token form, sessionStorage, the "Token needed" note
 //   js/filters.js   query-language text: quick filters, connection filters, @saved queries
 //   js/format.js    a flow's parts as `hubble observe` prints them
 //   js/range.js     the range bar, since/until arithmetic, histogram buckets
@@ -22,6 +22,7 @@ import { DefaultDenyView } from "./reports.js";
 import { SimulateView } from "./simulate.js";
 import { StoreView } from "./store.js";
 import { quickParts } from "./filters.js";
+import { onTokenEntered } from "./token.js";
 import { $, $$ } from "./dom.js";
 
 const views = {
@@ -67,7 +68,7 @@ function scopeNote(s) {
   clear.type = "button";
   clear.className = "link";
   clear.textContent = "Clear filter";
-  clear.addEventListener("click", () => navigate({ filter: "", verdict: "", ns: "", pod: "", dir: "" }));
+  clear.addEventListener("click", () => navigate({ filter: "", verdict: "", ns: "", pod: "", dir: "", cursor: "" }));
   note.append(clear);
   note.hidden = false;
 }
@@ -81,4 +82,12 @@ for (const a of $$("nav.views a")) {
 }
 initRangeBar();
 onChange((s) => render(s));
+// A token entered after its form had been closed: the shown view loads again (its requests
+// failed with "Token needed").
+onTokenEntered(() => {
+  const s = current();
+  const view = views[s.view];
+  if (view.retry) view.retry(s);
+  else view.show(s);
+});
 render(current());

@@ -14,12 +14,20 @@ const KEYS = ["view", "filter", "verdict", "ns", "pod", "dir", "since", "until",
 
 const DEFAULTS = { view: "flows", filter: "", verdict: "", ns: "", pod: "", dir: "", since: DEFAULT_SINCE, until: "", cursor: "", live: "" };
 
-/** The state as the URL says, with defaults filled in. */
+// The values the verdict and direction quick filters take. They become enum names in the
+// filter text (`verdict == Verdict.DROPPED`), so anything else in the URL is dropped: a crafted
+// link must not add a clause of its own to the filter.
+export const QUICK_VERDICTS = ["FORWARDED", "DROPPED", "AUDIT", "REDIRECTED", "ERROR", "TRACED", "TRANSLATED"];
+export const QUICK_DIRECTIONS = ["INGRESS", "EGRESS"];
+
+/** The state as the URL says, with defaults filled in (unknown verdicts and directions left out). */
 export function parse(search = location.search) {
   const params = new URLSearchParams(search);
   const s = { ...DEFAULTS };
   for (const k of KEYS) if (params.has(k)) s[k] = params.get(k);
   if (!VIEWS.includes(s.view)) s.view = "flows";
+  if (!QUICK_VERDICTS.includes(s.verdict)) s.verdict = "";
+  if (!QUICK_DIRECTIONS.includes(s.dir)) s.dir = "";
   return s;
 }
 

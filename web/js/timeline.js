@@ -2,6 +2,8 @@
 // /api/v1/reports/summary's histogram, drawn as SVG by hand; lost-event records
 // (/api/v1/lost-events) as marks where the history has holes. Dragging across it narrows the
 // time range. Its box has a fixed height in CSS, so drawing it never moves the table.
+// The <svg> is made once and each draw replaces only what is inside its groups: Live redraws it
+// every frame flows arrive, and a new element would lose a drag in progress (pointer capture).
 
 import { h } from "./dom.js";
 import { count, plural, shortTime } from "./format.js";
@@ -39,6 +41,11 @@ export class Timeline {
     this.summary = null;
     this.lost = [];
     this.columns = [];
+    this.svg = svg("svg", { role: "img", class: "timeline-svg" });
+    this.layers = { axes: svg("g", { class: "axes" }), bars: svg("g", { class: "bars" }), lost: svg("g", { class: "lost-marks" }) };
+    this.selection = svg("rect", { class: "selection", x: 0, y: PAD.top, width: 0, height: 0, visibility: "hidden" });
+    this.svg.append(this.layers.axes, this.layers.bars, this.layers.lost, this.selection);
+    this.wireDrag(this.svg);
     new ResizeObserver(() => this.draw()).observe(this.box);
   }
 
@@ -115,21 +122,26 @@ export class Timeline {
     const y = (n) => PAD.top + plotH - (n / max) * plotH;
     const barW = Math.max(1, (colMs / span) * plotW - 1);
 
-    const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", class: "timeline-svg",
-      "aria-label": `Flows per ${this.summary.bucket} by verdict from ${shortTime(this.from)} to ${shortTime(this.to)} UTC; drag across to narrow the range` });
+    const root = this.svg;
+    for (const [k, v] of Object.entries({ width, height, viewBox: `0 0 ${width} ${height}`,
+      "aria-label": `Flows per ${this.summary.bucket} by verdict from ${shortTime(this.from)} to ${shortTime(this.to)} UTC; drag across to narrow the range` })) {
+      root.setAttribute(k, String(v));
+    }
     // Axes: the largest column's count, and time ticks at a round step.
-    root.append(svg("line", { x1: PAD.left, x2: width - PAD.right, y1: PAD.top + plotH + 0.5, y2: PAD.top + plotH + 0.5, class: "axis" }));
-    root.append(svg("text", { x: PAD.left - 6, y: PAD.top + 8, class: "axis-label", "text-anchor": "end" }, count(max)));
-    root.append(svg("text", { x: PAD.left - 6, y: PAD.top + plotH, class: "axis-label", "text-anchor": "end" }, "0"));
+    const axes = [];
+    axes.push(svg("line", { x1: PAD.left, x2: width - PAD.right, y1: PAD.top + plotH + 0.5, y2: PAD.top + plotH + 0.5, class: "axis" }));
+    axes.push(svg("text", { x: PAD.left - 6, y: PAD.top + 8, class: "axis-label", "text-anchor": "end" }, count(max)));
+    axes.push(svg("text", { x: PAD.left - 6, y: PAD.top + plotH, class: "axis-label", "text-anchor": "end" }, "0"));
     const step = NICE_STEPS.find((s) => span / s <= Math.max(2, Math.floor(plotW / 90))) || NICE_STEPS.at(-1);
     for (let t = Math.ceil(this.from / step) * step; t <= this.to; t += step) {
       const tx = x(t);
-      root.append(svg("line", { x1: tx, x2: tx, y1: PAD.top + plotH, y2: PAD.top + plotH + 4, class: "axis" }));
+      axes.push(svg("line", { x1: tx, x2: tx, y1: PAD.top + plotH, y2: PAD.top + plotH + 4, class: "axis" }));
       // Labels near an edge are anchored inside the plot, so none is cut off.
       const anchor = tx > width - 40 ? "end" : tx < PAD.left + 20 ? "start" : "middle";
-      root.append(svg("text", { x: anchor === "end" ? width - 2 : tx, y: height - 6, class: "axis-label", "text-anchor": anchor }, tickLabel(t, span)));
+      axes.push(svg("text", { x: anchor === "end" ? width - 2 : tx, y: height - 6, class: "axis-label", "text-anchor": anchor }, tickLabel(t, span)));
     }
-    const bars = svg("g", { class: "bars" });
+    this.layers.axes.replaceChildren(...axes);
+    const bars = [];
     for (const col of columns.values()) {
       let acc = 0;
       const bx = x(col.start);
@@ -144,23 +156,25 @@ export class Timeline {
       }
       const parts = Object.entries(col.verdicts).map(([v, n]) => `${v} ${count(n)}`).join(", ");
       g.append(svg("title", {}, `${shortTime(col.start)} UTC, ${count(col.total)} flows: ${parts}`));
-      bars.append(g);
+      bars.push(g);
     }
-    root.append(bars);
+    this.layers.bars.replaceChildren(...bars);
+    const marks = [];
     for (const e of this.lost) {
       const t = Date.parse(e.time);
       if (!(t >= this.from && t <= this.to)) continue;
       const lx = x(t);
-      root.append(svg("g", { class: "lost" },
+      marks.push(svg("g", { class: "lost" },
         svg("line", { x1: lx, x2: lx, y1: PAD.top, y2: PAD.top + plotH }),
         svg("path", { d: `M${lx - 4},${PAD.top - 6} L${lx + 4},${PAD.top - 6} L${lx},${PAD.top} Z` }),
         svg("title", {}, `${e.num_events_lost} events lost (${e.source}) on ${e.node_name || "a node"} at ${e.time}`)));
     }
-    this.selection = svg("rect", { class: "selection", x: 0, y: PAD.top, width: 0, height: plotH, visibility: "hidden" });
-    root.append(this.selection);
+    this.layers.lost.replaceChildren(...marks);
+    // The selection of a drag in progress stays (its x and width are pixels, still right).
+    this.selection.setAttribute("y", PAD.top);
+    this.selection.setAttribute("height", plotH);
     this.plot = { x0: PAD.left, x1: width - PAD.right, span };
-    this.wireDrag(root);
-    this.box.replaceChildren(root);
+    if (this.svg.parentNode !== this.box) this.box.replaceChildren(this.svg); // after setError's note
     this.drawLegend();
   }
 
