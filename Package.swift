@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // C libraries from Debian: SQLite (libsqlite3-dev), zstd (libzstd-dev), zlib (zlib1g-dev).
@@ -70,6 +71,17 @@ let package = Package(
         .target(
             name: "FlowPolicy",
             dependencies: ["FlowModel", "FlowQuery", .product(name: "Yams", package: "Yams")]
+        ),
+        // ClickHouse as a store (issue 16, in progress): store URLs, the one quoting function,
+        // the HTTP interface through AsyncHTTPClient (docs/clickhouse-18.16-notes.md).
+        .target(
+            name: "FlowClickHouse",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
         ),
         // Hubble's flow.proto and observer.proto messages (generated: scripts/generate-protos).
         .target(name: "HubbleProtos", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
@@ -133,6 +145,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "FlowClickHouseTests", dependencies: ["FlowClickHouse", "FlowTestSupport"]),
         .testTarget(name: "FlowPolicyTests", dependencies: ["FlowPolicy", "FlowQuery", "FlowTestSupport"]),
         .testTarget(name: "FlowReportsTests", dependencies: ["FlowTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(

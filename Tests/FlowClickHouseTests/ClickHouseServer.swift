@@ -1,0 +1,107 @@
+import FlowTestSupport
+import Foundation
+import XCTest
+
+/// A throw-away ClickHouse server for one test: Debian's `clickhouse-server` (18.16) started as a
+/// plain process from the templates in Tests/Fixtures/clickhouse/, listening on 127.0.0.1 only
+/// on free ports, its data in a scratch folder; stopped by PID (SIGTERM, then SIGKILL after
+/// 5 s: 18.16 can take far longer to stop, and the data is scratch).
+final class ClickHouseServer {
+    static let binary = "/usr/sbin/clickhouse-server"
+    let process = Process()
+    let httpPort: Int
+    let dir: String
+
+    /// - Throws: when the binary is missing (`scripts/setup --tests` installs it) or the server
+    ///   does not answer `/ping` within 30 s.
+    init(scratch: Scratch) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw NSError(domain: "flowtrail", code: 3, userInfo: [NSLocalizedDescriptionKey:
+                "\(Self.binary) is missing: run scripts/setup --tests (Debian's clickhouse-server)"])
+        }
+        dir = scratch.path("clickhouse")
+        let ports = try Self.freePorts(2)
+        httpPort = ports[0]
+        let templates = Paths.packageRoot.appendingPathComponent("Tests/Fixtures/clickhouse")
+        for sub in ["data", "tmp", "log", "user_files", "format_schemas"] {
+            try FileManager.default.createDirectory(atPath: "\(dir)/\(sub)", withIntermediateDirectories: true)
+        }
+        try "<?xml version=\"1.0\"?><yandex></yandex>".write(toFile: "\(dir)/no-metrika.xml", atomically: true, encoding: .utf8)
+        let config = try String(contentsOf: templates.appendingPathComponent("config.xml.in"), encoding: .utf8)
+            .replacingOccurrences(of: "@DIR@", with: dir)
+            .replacingOccurrences(of: "@HTTP_PORT@", with: String(ports[0]))
+            .replacingOccurrences(of: "@TCP_PORT@", with: String(ports[1]))
+            .replacingOccurrences(of: "@REMOTE_SERVERS@", with: "")
+        try config.write(toFile: "\(dir)/config.xml", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: templates.appendingPathComponent("users.xml.in").path, toPath: "\(dir)/users.xml")
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--config-file=\(dir)/config.xml", "--pidfile=\(dir)/pid"]
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if Self.ping(httpPort) { return }
+            guard process.isRunning else { break }
+            usleep(50_000)
+        }
+        stop()
+        let log = (try? String(contentsOfFile: "\(dir)/log/clickhouse-server.err.log", encoding: .utf8)) ?? ""
+        throw NSError(domain: "flowtrail", code: 4, userInfo: [NSLocalizedDescriptionKey: "ClickHouse did not start: \(log.suffix(2000))"])
+    }
+
+    /// Whether `GET /ping` answers `Ok.` (a plain socket: Foundation here has no HTTP client
+    /// without FoundationNetworking).
+    static func ping(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return false }
+        let request = Array("GET /ping HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return false }
+        var answer: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n <= 0 { break }
+            answer += chunk[0..<n]
+        }
+        return String(decoding: answer, as: UTF8.self).hasSuffix("\r\n\r\nOk.\n")
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        // A test server's data is scratch: no need to wait out 18.16's slow shutdown.
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { usleep(100_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Ports the kernel hands out now (bound to port 0, then released).
+    static func freePorts(_ count: Int) throws -> [Int] {
+        var fds: [Int32] = [], ports: [Int] = []
+        defer { fds.forEach { close($0) } }
+        for _ in 0..<count {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            fds.append(fd)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            ports.append(Int(UInt16(bigEndian: addr.sin_port)))
+        }
+        return ports
+    }
+}
