@@ -29,13 +29,14 @@ public struct StoreURL: Equatable, Sendable, CustomStringConvertible {
         self.password = url.password.map { $0.removingPercentEncoding ?? $0 } ?? environment["CLICKHOUSE_PASSWORD"]
     }
 
+    /// `host:port`, an IPv6 host in brackets.
+    var authority: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+
     /// The HTTP interface's base address.
-    public var httpBase: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/" }
+    public var httpBase: String { "http://\(authority)/" }
 
     /// The URL without its password, for messages and logs.
-    public var description: String {
-        "clickhouse://" + (user.map { "\($0)@" } ?? "") + "\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"
-    }
+    public var description: String { "clickhouse://" + (user.map { "\($0)@" } ?? "") + "\(authority)/\(database)" }
 
     static func redacted(_ text: String) -> String {
         guard let at = text.lastIndex(of: "@"), let scheme = text.range(of: "://"),

@@ -1,16 +1,20 @@
 import FlowStore
 import Hummingbird
 
-/// With `--token`, every route but `/healthz` needs `Authorization: Bearer TOKEN`.
+/// The paths open to anyone: the probes, and the web page's own files (they hold no data; the
+/// page then asks for the token). Neither the token nor the same-site guard applies to them.
+enum PublicPaths {
+    static func contains(_ path: String) -> Bool {
+        path == "/healthz" || path == "/readyz" || path == "/" || path.hasPrefix("/ui/")
+    }
+}
+
+/// With `--token`, every route but the public paths needs `Authorization: Bearer TOKEN`.
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: [UInt8]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // Probes, and the page's own files (they hold no data; the page then asks for the token).
-        let path = request.uri.path
-        guard path != "/healthz", path != "/readyz", path != "/", !path.hasPrefix("/ui/") else {
-            return try await next(request, context)
-        }
+        guard !PublicPaths.contains(request.uri.path) else { return try await next(request, context) }
         let given = request.headers[.authorization].map { Array($0.utf8) } ?? []
         // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
         let scheme = Array("bearer ".utf8)

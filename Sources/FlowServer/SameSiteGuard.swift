@@ -20,10 +20,7 @@ struct SameSiteGuard<Context: RequestContext>: RouterMiddleware {
     let allowedHosts: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard path != "/", !path.hasPrefix("/ui/"), path != "/healthz", path != "/readyz" else {
-            return try await next(request, context)
-        }
+        guard !PublicPaths.contains(request.uri.path) else { return try await next(request, context) }
         let authority = request.head.authority
         if request.headers[.init("Sec-Fetch-Site")!] == "cross-site" {
             return refuse("a request from another site (Sec-Fetch-Site: cross-site)")
