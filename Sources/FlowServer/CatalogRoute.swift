@@ -6,7 +6,8 @@ import Hummingbird
 /// `GET /api/v1/catalog`: what an expression can name, for completion in the web page and other
 /// editors: every field path with its type, every enum's constants, every function's overloads,
 /// and the macros, read from the same catalog and function table the checker uses; and the
-/// drop reason texts `hubble observe` prints, so the page prints flows as the CLI does.
+/// drop reason texts, trace point names and reserved identity names `hubble observe` prints, so
+/// the page prints flows as the CLI does without copies of Cilium's tables.
 extension APIContext {
     func catalog(_ request: Request) async throws -> Response {
         _ = try QueryParameters(request.uri.query, allowed: [])
@@ -45,9 +46,16 @@ enum CatalogAnswer {
         let dropTexts = DropReasonText.byCode.keys.sorted().map { code in
             JSONWriter.quote(String(code)) + ":" + JSONWriter.quote(DropReasonText.byCode[code]!)
         }
+        // The monitor's trace observation points by sub-type, and reserved identities' names as
+        // Hubble prints them (`(world)`), from the same tables the CLI's printer uses.
+        let tracePoints = HubbleNames.traceSubTypes.map { JSONWriter.quote(String($0.number)) + ":" + JSONWriter.quote($0.name) }
+        let identityNames = HubbleNames.reservedIdentities.map(\.number).reduce(into: [UInt32(0)]) { $0.append($1) }
+            .compactMap { n in HubbleNames.displayName(n).map { JSONWriter.quote(String(n)) + ":" + JSONWriter.quote($0) } }
         return JSONWriter.object([
             ("fields", "[" + fields.joined(separator: ",") + "]"),
             ("drop_reason_texts", "{" + dropTexts.joined(separator: ",") + "}"),
+            ("trace_points", "{" + tracePoints.joined(separator: ",") + "}"),
+            ("identity_names", "{" + identityNames.joined(separator: ",") + "}"),
             ("enums", "{" + enums.joined(separator: ",") + "}"),
             ("functions", "[" + functions.joined(separator: ",") + "]"),
             ("macros", "[" + macros.joined(separator: ",") + "]"),

@@ -94,6 +94,12 @@ final class WebPageTests: XCTestCase {
         XCTAssertTrue(enums["Verdict"]?.contains("DROPPED") ?? false)
         XCTAssertTrue(enums["TrafficDirection"]?.contains("INGRESS") ?? false)
         XCTAssertEqual((catalog["drop_reason_texts"] as? [String: String])?["133"], "Policy denied")
+        XCTAssertEqual((catalog["trace_points"] as? [String: String])?["0"], "to-endpoint")
+        XCTAssertEqual((catalog["trace_points"] as? [String: String])?["11"], "to-network")
+        let identityNames = try XCTUnwrap(catalog["identity_names"] as? [String: String])
+        XCTAssertEqual(identityNames["0"], "unknown")
+        XCTAssertEqual(identityNames["2"], "world")
+        XCTAssertNil(identityNames["11"], "encrypted-overlay has no printed name in Hubble")
         let functions = try XCTUnwrap(catalog["functions"] as? [[String: Any]])
         let cidr = functions.first { $0["name"] as? String == "cidr" }?["overloads"] as? [String]
         XCTAssertEqual(cidr, ["cidr(string) -> net.CIDR"])

@@ -477,6 +477,24 @@ class PageTest:
         before = self.renders()
         self.set_filter("")
         self.wait_rows_after(before, "rows without a filter")
+        # A trace's type is the monitor's observation point and a reserved identity prints by
+        # name, as hubble observe prints them (the names come with the catalog).
+        catalog = self.api.json("/api/v1/catalog", {})
+        page = self.api_page(self.state())
+        cells = self.js("""return Array.from(document.querySelectorAll('#flows-body tr[data-uuid]')).map(tr =>
+            [tr.querySelector('td.c-type').textContent, tr.querySelector('td.c-src .ident').textContent,
+             tr.querySelector('td.c-dst .ident').textContent])""")
+        check(len(cells) == len(page["flows"]), "the rows are not the API's page")
+        traces = [(c[0], f["flow"]) for c, f in zip(cells, page["flows"]) if f["flow"].get("event_type", {}).get("type") == 4]
+        check(traces, "no trace events on the first page")
+        for t, f in traces:
+            want = catalog["trace_points"].get(str(f["event_type"].get("sub_type", 0)))
+            check(t == want, f"a trace's type shows {t!r}, hubble observe prints {want!r}")
+        idents = [c[1] for c in cells] + [c[2] for c in cells]
+        named = set(catalog["identity_names"].values())
+        check(any(i.strip("()") in named for i in idents), "no reserved identity printed by name on the first page")
+        check(all(i.strip("()") in named or i.startswith("(ID:") or i == "" for i in idents),
+              f"an identity is printed neither by name nor as (ID:n): {idents}")
         before = self.renders()
         Select(self.el(".quick select[name=verdict]")).select_by_value("DROPPED")
         rows = self.wait_rows_after(before, "rows for the verdict quick filter")

@@ -8,16 +8,6 @@ const DIRECTIONS = ["TRAFFIC_DIRECTION_UNKNOWN", "INGRESS", "EGRESS"];
 const L7_TYPES = ["UNKNOWN_L7_TYPE", "REQUEST", "RESPONSE", "SAMPLE"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-// Reserved identities as Hubble names them (pkg/identity/numericidentity.go); 0 is "unknown".
-const RESERVED = ["unknown", "host", "world", "unmanaged", "health", "init", "remote-node",
-  "kube-apiserver", "ingress", "world-ipv4", "world-ipv6"];
-
-// The monitor's trace observation points: `event_type.sub_type` of a trace event (to-endpoint
-// is 0 here, unlike trace_observation_point's TO_ENDPOINT = 101).
-const TRACE_POINTS = ["to-endpoint", "to-proxy", "to-host", "to-stack", "to-overlay", "from-endpoint",
-  "from-proxy", "from-host", "from-stack", "from-overlay", "from-network", "to-network",
-  "from-crypto", "to-crypto"];
-
 // `api.PolicyMatchType.String()`.
 const MATCH_TYPES = ["none", "L3-Only", "L3-L4", "L4-Only", "all", "L3-Proto", "Proto-Only"];
 
@@ -27,14 +17,19 @@ const SOCK_XLATE = {
   1: "pre-xlate-fwd", 2: "post-xlate-fwd", 3: "pre-xlate-rev", 4: "post-xlate-rev",
 };
 
-// The datapath's drop reason texts by code (Cilium v1.19 pkg/monitor/api/drop.go), which is
-// what Hubble prints as a drop's type. The server's table (DropReasonText.swift) is the only
-// copy: it arrives with /api/v1/catalog (`drop_reason_texts`), set by useCatalog before the
-// first rows are drawn.
-let dropTexts = {};
+// Names Hubble prints for numbers, from the server's own tables (the only copies), which arrive
+// with /api/v1/catalog and are set by useCatalog before the first rows are drawn:
+// the datapath's drop reason texts by code (pkg/monitor/api/drop.go, a drop's type), the
+// monitor's trace observation points by event sub-type (to-endpoint is 0 there, unlike
+// trace_observation_point's TO_ENDPOINT = 101), and reserved identities (0 is "unknown").
+let dropTexts = {}, tracePoints = {}, identityNames = {};
 
-/** Takes the texts this page prints from the catalog (`GET /api/v1/catalog`). */
-export function useCatalog(catalog) { dropTexts = catalog?.drop_reason_texts ?? {}; }
+/** Takes the names this page prints from the catalog (`GET /api/v1/catalog`). */
+export function useCatalog(catalog) {
+  dropTexts = catalog?.drop_reason_texts ?? {};
+  tracePoints = catalog?.trace_points ?? {};
+  identityNames = catalog?.identity_names ?? {};
+}
 
 /** An enum as the JSON carries it: its name, or a number for a value the producer did not know. */
 function enumName(value, names, zero) {
@@ -130,7 +125,7 @@ export function hostNames(f) {
 /** `(ID:1234)`, or the reserved identity's name: `(world)`. */
 export function identity(id) {
   const n = Number(id || 0);
-  return n <= 10 && RESERVED[n] ? `(${RESERVED[n]})` : `(ID:${n})`;
+  return identityNames[n] ? `(${identityNames[n]})` : `(ID:${n})`;
 }
 
 /**
@@ -160,7 +155,7 @@ export function flowType(f) {
   const type = f.event_type?.type ?? 0;
   const sub = (f.event_type?.sub_type ?? 0) & 0xff;
   switch (type) {
-    case 4: return TRACE_POINTS[sub] ?? String(sub);
+    case 4: return tracePoints[sub] ?? String(sub);
     case 1: return dropTexts[sub] ?? `${sub}, 0`;
     case 5: return `policy-verdict:${matchName(f.policy_match_type)} ${directionName(f)}`;
     case 3: return enumName(f.debug_capture_point, [], "DBG_CAPTURE_POINT_UNKNOWN");
