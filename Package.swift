@@ -77,11 +77,17 @@ let package = Package(
         .target(
             name: "FlowClickHouse",
             dependencies: [
+                "FlowModel", "FlowStore", "FlowIngest", "FlowQuery", "FlowReports",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            ]
+            ],
+            // Swift 5 mode: the synchronous CLI and ingest thread wait on AsyncHTTPClient's
+            // answers (ClickHouseSession), which strict Sendable checking cannot express.
+            swiftSettings: [.swiftLanguageMode(.v5)],
+            // migrations/clickhouse/*.sql go into the binary.
+            plugins: ["EmbedMigrations"]
         ),
         // Hubble's flow.proto and observer.proto messages (generated: scripts/generate-protos).
         .target(name: "HubbleProtos", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
@@ -120,7 +126,7 @@ let package = Package(
             name: "flowtrail",
             dependencies: [
                 "FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowReports", "FlowServer", "FlowPolicy",
-                "FlowHubble", "HubbleProtos",
+                "FlowHubble", "HubbleProtos", "FlowClickHouse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
@@ -145,7 +151,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "FlowClickHouseTests", dependencies: ["FlowClickHouse", "FlowTestSupport"]),
+        .testTarget(name: "FlowClickHouseTests", dependencies: ["FlowClickHouse", "FlowTestSupport", "FlowModel", "FlowGen", "FlowStore", "FlowQuery", "FlowIngest", "FlowReports"]),
         .testTarget(name: "FlowPolicyTests", dependencies: ["FlowPolicy", "FlowQuery", "FlowTestSupport"]),
         .testTarget(name: "FlowReportsTests", dependencies: ["FlowTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(

@@ -3,15 +3,19 @@ import PackagePlugin
 
 /// Embeds data files of the package into the target that uses this plugin, so the binary needs
 /// nothing beside it at run time: `migrations/*.sql` into FlowStore (`EmbeddedMigrations`),
-/// `queries/*.cel` into FlowQuery (`EmbeddedQueries`), and every file under `web/` (the page
+/// `queries/*.cel` into FlowQuery (`EmbeddedQueries`), `migrations/clickhouse/*.sql` into
+/// FlowClickHouse (`EmbeddedClickHouseMigrations`), and every file under `web/` (the page
 /// `flowtrail serve` serves at `/`) into FlowServer (`EmbeddedWebAssets`, named by their path
 /// under `web/`).
 @main
 struct EmbedMigrations: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
         if target.name == "FlowServer" { return try webAssets(context) }
-        let (folder, suffix, typeName) = target.name == "FlowQuery"
-            ? ("queries", ".cel", "EmbeddedQueries") : ("migrations", ".sql", "EmbeddedMigrations")
+        let (folder, suffix, typeName) = switch target.name {
+        case "FlowQuery": ("queries", ".cel", "EmbeddedQueries")
+        case "FlowClickHouse": ("migrations/clickhouse", ".sql", "EmbeddedClickHouseMigrations")
+        default: ("migrations", ".sql", "EmbeddedMigrations")
+        }
         let dir = context.package.directoryURL.appending(path: folder)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
             .filter { $0.hasSuffix(suffix) }

@@ -8,6 +8,12 @@ public enum ClickHouseError: Error, Equatable, CustomStringConvertible, Sendable
     case server(status: Int, message: String)
     /// No answer: connection refused, timeout.
     case unreachable(String)
+    /// The database has no flowtrail tables (nothing was ingested into it).
+    case noStore(String)
+    /// `--cluster` and the URL's hosts do not agree with the servers' `remote_servers`.
+    case cluster(String)
+    /// A schema migration failed: which, on which host, and the server's answer.
+    case migration(String)
 
     public var description: String {
         switch self {
@@ -15,6 +21,8 @@ public enum ClickHouseError: Error, Equatable, CustomStringConvertible, Sendable
         case .invalidName(let name): "\"\(name)\" is not a ClickHouse name flowtrail uses (letters, digits, _)"
         case .server(let status, let message): "ClickHouse answered \(status): \(message)"
         case .unreachable(let why): "ClickHouse did not answer: \(why)"
+        case .noStore(let why), .cluster(let why): why
+        case .migration(let why): "ClickHouse migration failed: \(why)"
         }
     }
 }

@@ -47,23 +47,33 @@ nonisolated(unsafe) public var ingestStopRequested: sig_atomic_t = 0
 
 /// Reads sources into the store in batches, each committed with the sources' positions.
 public final class Ingester {
-    public let store: FlowStore
+    /// Where positions are read from at the start (the store the sink commits to).
+    public let positions: any SourcePositions
     public let options: IngestOptions
-    public let writer: FlowWriter
+    public let sink: any FlowSink
+    /// The SQLite writer, when the sink is one (the server's live feed hooks its commits).
+    public var writer: FlowWriter? { sink as? FlowWriter }
     let processor: LineProcessor
     private var lastRetention = 0.0
     /// Pushed bodies to ingest between polls (follow mode); with an inbox, following goes
     /// on even when every file source is finished or there are none.
     public var inbox: IngestInbox?
 
-    public init(store: FlowStore, options: IngestOptions) throws {
-        self.store = store
-        self.options = options
-        writer = FlowWriter(store: store)
+    /// An ingest into the SQLite store.
+    public convenience init(store: FlowStore, options: IngestOptions) throws {
+        let writer = FlowWriter(store: store)
         // Reading files to their end: overlap decoding with writing. Following: commit in line,
         // so a flow is on disk as soon as its batch is.
         writer.pipelined = !options.follow
-        processor = LineProcessor(writer: writer, rejects: try RejectSink(path: options.rejectsPath))
+        try self.init(sink: writer, positions: store, options: options)
+    }
+
+    /// An ingest into any sink; `positions` must read what the sink commits.
+    public init(sink: any FlowSink, positions: any SourcePositions, options: IngestOptions) throws {
+        self.positions = positions
+        self.options = options
+        self.sink = sink
+        processor = LineProcessor(writer: sink, rejects: try RejectSink(path: options.rejectsPath))
     }
 
     /// Installs SIGINT/SIGTERM handlers that ask the ingest to stop after committing.
@@ -81,7 +91,7 @@ public final class Ingester {
         try applyRetention(&summary, force: true)
         func open(_ path: String) -> SourceReader? {
             do {
-                return try SourceReader(path: path, store: store)
+                return try SourceReader(path: path, store: positions)
             } catch {
                 summary.failedSources.append("\(error)")
                 fputs("flowtrail: \(error)\n", stderr)
@@ -96,7 +106,7 @@ public final class Ingester {
             for (k, path) in sources.enumerated() where ingestStopRequested == 0 {
                 // Opened in turn, after the sources before it committed: a rotated file named
                 // before the live one has then recorded how far it was read.
-                if k > 0 { try writer.flush() }
+                if k > 0 { try sink.flush() }
                 guard let reader = open(path) else { continue }
                 readers.append(reader)
                 let isLast = k == sources.count - 1
@@ -104,7 +114,7 @@ public final class Ingester {
                 do {
                     while ingestStopRequested == 0 {
                         _ = try reader.pump(processor, follow: false)
-                        if writer.pendingFlows >= endingBatchLimit(reader, last: isLast) {
+                        if sink.pendingFlows >= endingBatchLimit(reader, last: isLast) {
                             try commit(readers)
                         }
                         progress.update(processor.counts, since: started)
@@ -132,7 +142,7 @@ public final class Ingester {
             }
         }
         try commit(readers)
-        try writer.flush()
+        try sink.flush()
         try applyRetention(&summary, force: true)
         progress.finish()
         processor.rejects.flush()
@@ -153,10 +163,10 @@ public final class Ingester {
                 } catch let e as SourceError {
                     fputs("flowtrail: \(e.message)\n", stderr)
                 }
-                if writer.pendingFlows >= batchLimit { try commit(readers); lastCommit = Clock.monotonic() }
+                if sink.pendingFlows >= batchLimit { try commit(readers); lastCommit = Clock.monotonic() }
             }
             let now = Clock.monotonic()
-            if now - lastCommit >= options.commitInterval || (read == 0 && !writer.isEmpty) {
+            if now - lastCommit >= options.commitInterval || (read == 0 && !sink.isEmpty) {
                 try commit(readers)
                 lastCommit = now
                 try applyRetention(&summary, force: false)
@@ -221,9 +231,9 @@ public final class Ingester {
 
     /// Commits the batch with every source's current position.
     private func commit(_ readers: [SourceReader]) throws {
-        for r in readers { if let p = r.position { writer.setPosition(p) } }
-        let flows = writer.pendingFlows
-        try writer.commit()
+        for r in readers { if let p = r.position { sink.setPosition(p) } }
+        let flows = sink.pendingFlows
+        try sink.commit()
         if flows >= batchLimit { batchLimit = min(batchLimit * 2, options.batchSize) }
     }
 
@@ -245,9 +255,7 @@ public final class Ingester {
         let now = Clock.monotonic()
         guard force || now - lastRetention > 10 else { return }
         lastRetention = now
-        try writer.flush()
-        let dropped = try store.dropPartitions(before: Clock.nowNanos() - retention)
-        if dropped.partitions > 0 { writer.forgetDroppedPartitions() }
+        let dropped = try sink.dropPartitions(before: Clock.nowNanos() - retention)
         summary.retentionDroppedFlows += dropped.flows
         summary.retentionDroppedPartitions += dropped.partitions
     }

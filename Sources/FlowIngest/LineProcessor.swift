@@ -82,12 +82,12 @@ public final class RejectSink {
 
 /// Decodes lines and hands them to the batch writer; shared by every kind of source.
 public final class LineProcessor {
-    public let writer: FlowWriter
+    public let writer: any FlowSink
     public let rejects: RejectSink
     let decoder = FlowDecoder()
     public private(set) var counts = IngestCounts()
 
-    public init(writer: FlowWriter, rejects: RejectSink) {
+    public init(writer: any FlowSink, rejects: RejectSink) {
         self.writer = writer
         self.rejects = rejects
     }

@@ -39,7 +39,7 @@ final class SourceReader {
     /// In one-shot mode, bytes of an unfinished last line left for the next run.
     private(set) var pendingTail = 0
 
-    init(path: String, store: FlowStore) throws {
+    init(path: String, store: any SourcePositions) throws {
         name = path
         // Standard input, a pipe (`<(…)`) or another stream: read once, no position to keep.
         isStdin = path == "-" || !(FileIdentity.of(path: path)?.isRegular ?? true)

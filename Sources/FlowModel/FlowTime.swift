@@ -147,6 +147,13 @@ public enum FlowTime {
         return nanos % perDay < 0 ? q - 1 : q
     }
 
+    /// The day number of a `YYYYMMDD` stamp (ClickHouse's partition ids), nil when it is no date.
+    public static func day(stamp: Int64) -> Int64? {
+        let (y, m, d) = (stamp / 10000, stamp / 100 % 100, stamp % 100)
+        guard (1...12).contains(m), d >= 1, d <= daysIn(month: m, year: y) else { return nil }
+        return daysFromCivil(y, m, d)
+    }
+
     /// `YYYYMMDD` for a day number, used in partition table names.
     public static func dayStamp(_ day: Int64) -> String {
         let (y, m, d) = civil(fromDays: day)

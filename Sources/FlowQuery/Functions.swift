@@ -12,7 +12,7 @@ public struct Overload: Sendable {
     public let result: QueryType
     /// SQLite: the SQL of the call from the SQL of its arguments.
     let sqlite: @Sendable ([String]) -> String
-    /// ClickHouse, for the store a later issue adds (nil: not there yet).
+    /// ClickHouse (`ClickHouseCompiler`); nil: no ClickHouse form, the interpreter checks it.
     let clickhouse: (@Sendable ([String]) -> String)?
     /// The reference implementation. Throws for a runtime error (the flow does not match).
     let eval: @Sendable ([Value]) throws -> Value
@@ -51,24 +51,30 @@ public enum FunctionLibrary {
         FunctionDeclaration(name: "size", isMethod: true, overloads: sizeOverloads),
         FunctionDeclaration(name: "startsWith", isMethod: true, overloads: [
             Overload("starts_with_string", [.string, .string], .bool,
-                     sqlite: { "(substr(\($0[0]), 1, length(\($0[1]))) = \($0[1]))" }) { v in
+                     sqlite: { "(substr(\($0[0]), 1, length(\($0[1]))) = \($0[1]))" },
+                     clickhouse: { "startsWith(\($0[0]), \($0[1]))" }) { v in
                 .bool(Array(try v[0].text().unicodeScalars).starts(with: Array(try v[1].text().unicodeScalars)))
             },
         ]),
         FunctionDeclaration(name: "endsWith", isMethod: true, overloads: [
             Overload("ends_with_string", [.string, .string], .bool,
-                     sqlite: { "(length(\($0[1])) = 0 OR substr(\($0[0]), -length(\($0[1]))) = \($0[1]))" }) { v in
+                     sqlite: { "(length(\($0[1])) = 0 OR substr(\($0[0]), -length(\($0[1]))) = \($0[1]))" },
+                     clickhouse: { "endsWith(\($0[0]), \($0[1]))" }) { v in
                 .bool(Array(try v[0].text().unicodeScalars).reversed().starts(with: Array(try v[1].text().unicodeScalars).reversed()))
             },
         ]),
         FunctionDeclaration(name: "contains", isMethod: true, overloads: [
-            Overload("contains_string", [.string, .string], .bool, sqlite: { "(instr(\($0[0]), \($0[1])) > 0)" }) { v in
+            Overload("contains_string", [.string, .string], .bool, sqlite: { "(instr(\($0[0]), \($0[1])) > 0)" },
+                     clickhouse: { "(position(\($0[0]), \($0[1])) > 0)" }) { v in
                 let (text, part) = (try v[0].text(), try v[1].text())
                 return .bool(part.isEmpty || text.contains(part))
             },
         ]),
         FunctionDeclaration(name: "matches", isMethod: true, overloads: [
             Overload("matches_string", [.string, .string], .bool, sqlite: { "ft_regexp(\($0[1]), \($0[0]))" },
+                     // ClickHouse's `.` matches a newline and its `(?i)` literal prefilter is case-sensitive;
+                     // `(?-s:…)` restores RE2's defaults (docs/clickhouse-18.16-notes.md, pitfalls 1–2).
+                     clickhouse: { "match(\($0[0]), concat('(?-s:', \($0[1]), ')'))" },
                      validate: { c in
                          guard case .string(let pattern)? = c[1], let problem = RE2Regex.problem(pattern) else { return nil }
                          return (1, "invalid regular expression (RE2): \(problem): \"\(pattern)\"")
@@ -76,7 +82,7 @@ public enum FunctionLibrary {
         ]),
         // Kubernetes' CEL string library: lowerAscii folds A–Z only, as SQLite's lower() does.
         FunctionDeclaration(name: "lowerAscii", isMethod: true, overloads: [
-            Overload("string_lower_ascii", [.string], .string, sqlite: { "lower(\($0[0]))" }) { v in
+            Overload("string_lower_ascii", [.string], .string, sqlite: { "lower(\($0[0]))" }, clickhouse: { "lower(\($0[0]))" }) { v in
                 .string(String(String.UnicodeScalarView(try v[0].text().unicodeScalars.map {
                     $0.value >= 65 && $0.value <= 90 ? Unicode.Scalar($0.value + 32)! : $0
                 })))
@@ -84,13 +90,13 @@ public enum FunctionLibrary {
         ]),
         // Conversions. timestamp() and duration() of a constant are folded when checked.
         FunctionDeclaration(name: "int", isMethod: false, overloads: [
-            Overload("int_int", [.int], .int, sqlite: { $0[0] }) { $0[0] },
-            Overload("uint_to_int", [.uint], .int, sqlite: { $0[0] }) { $0[0] },
-            Overload("enum_to_int", [.enumeration("*")], .int, sqlite: { $0[0] }) { $0[0] },
+            Overload("int_int", [.int], .int, sqlite: { $0[0] }, clickhouse: { $0[0] }) { $0[0] },
+            Overload("uint_to_int", [.uint], .int, sqlite: { $0[0] }, clickhouse: { $0[0] }) { $0[0] },
+            Overload("enum_to_int", [.enumeration("*")], .int, sqlite: { $0[0] }, clickhouse: { $0[0] }) { $0[0] },
         ]),
         FunctionDeclaration(name: "uint", isMethod: false, overloads: [
-            Overload("uint_uint", [.uint], .uint, sqlite: { $0[0] }) { $0[0] },
-            Overload("int_to_uint", [.int], .uint, sqlite: { $0[0] }) { $0[0] },
+            Overload("uint_uint", [.uint], .uint, sqlite: { $0[0] }, clickhouse: { $0[0] }) { $0[0] },
+            Overload("int_to_uint", [.int], .uint, sqlite: { $0[0] }, clickhouse: { $0[0] }) { $0[0] },
         ]),
         FunctionDeclaration(name: "timestamp", isMethod: false, overloads: [
             Overload("string_to_timestamp", [.string], .timestamp, sqlite: { "ft_time(\($0[0]))" },
@@ -115,11 +121,12 @@ public enum FunctionLibrary {
     ] + NetworkFunctions.declarations + URLFunctions.declarations
 
     static let sizeOverloads = [
-        Overload("size_list", [.list(.dyn)], .int, sqlite: { "coalesce(json_array_length(\($0[0])), 0)" }) { v in
+        Overload("size_list", [.list(.dyn)], .int, sqlite: { "coalesce(json_array_length(\($0[0])), 0)" },
+                 clickhouse: { "toInt64(length(\($0[0])))" }) { v in
             guard case .list(let items, _) = v[0] else { throw QueryError("size of a non-list", column: 1) }
             return .int(Int64(items.count))
         },
-        Overload("size_string", [.string], .int, sqlite: { "length(\($0[0]))" }) { v in
+        Overload("size_string", [.string], .int, sqlite: { "length(\($0[0]))" }, clickhouse: { "toInt64(lengthUTF8(\($0[0])))" }) { v in
             .int(Int64(try v[0].text().unicodeScalars.count))
         },
     ]

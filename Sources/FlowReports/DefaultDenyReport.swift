@@ -81,25 +81,10 @@ public struct DefaultDenyReport: Sendable {
             let s = try store.db.prepare(sql)
             try s.bind(params)
             while try s.step() {
-                let direction = s.int(0)
-                let peer = try lookup.endpoint(s.int(2))
-                let world = peer.entity == "world" || (peer.namespace.isEmpty && peer.entity == nil)
-                let key = DefaultDenyGroup.Connection(
-                    direction: direction, subject: try lookup.endpoint(s.int(1)), peer: peer,
-                    peerNames: world ? try lookup.names(s.int(4)) : [],
-                    peerIP: world ? try lookup.text(s.int(3)) : "",
-                    protocolNumber: s.int(5), port: s.int(6))
-                let first = s.int(10)
-                var g = byKey[key] ?? DefaultDenyGroup(connection: key)
-                g.flows += s.int(9)
-                if first < g.firstSeen {
-                    g.firstSeen = first
-                    g.exampleDay = day
-                }
-                g.lastSeen = max(g.lastSeen, s.int(11))
-                g.verdicts.insert(s.int(7))
-                g.matchTypes.insert(s.int(8))
-                byKey[key] = g
+                try fold(&byKey, direction: s.int(0), subject: try lookup.endpoint(s.int(1)), peer: try lookup.endpoint(s.int(2)),
+                     peerNames: { try lookup.names(s.int(4)) }, peerIP: { try lookup.text(s.int(3)) },
+                     protocolNumber: s.int(5), port: s.int(6), verdict: s.int(7), matchType: s.int(8),
+                     flows: s.int(9), first: s.int(10), last: s.int(11), day: day, exampleUUID: "")
             }
         }
         // One example per final group (reading a flow decompresses its block).
@@ -108,12 +93,95 @@ public struct DefaultDenyReport: Sendable {
         for (k, g) in byKey.sorted(by: { $0.value.firstSeen < $1.value.firstSeen }) {
             byKey[k]!.exampleUUID = try examples.uuid(day: g.exampleDay, time: g.firstSeen)
         }
-        report.groups = byKey.values.sorted { a, b in
-            a.flows != b.flows ? a.flows > b.flows : a.firstSeen != b.firstSeen ? a.firstSeen < b.firstSeen : a.exampleUUID < b.exampleUUID
-        }
+        report.groups = sorted(byKey)
         return report
     }
 
+    init(since: Int64, until: Int64) {
+        self.since = since
+        self.until = until
+    }
+
+    /// Builds the report from rows another store grouped (or single flows: rows with the same
+    /// key are added up), over the range `range`.
+    public init(range: ReportRange, rows: [DefaultDenyRow], lostEvents: (records: Int64, events: Int64)) throws {
+        self.init(since: range.since, until: range.until)
+        self.lostEvents = lostEvents
+        var byKey: [DefaultDenyGroup.Connection: DefaultDenyGroup] = [:]
+        var endpoints: [String: EndpointInfo] = [:]
+        func endpoint(_ json: String) -> EndpointInfo {
+            if let e = endpoints[json] { return e }
+            let e = json.isEmpty ? EndpointInfo() : EndpointInfo(json: json)
+            endpoints[json] = e
+            return e
+        }
+        for r in rows {
+            Self.fold(&byKey, direction: r.direction, subject: endpoint(r.subject), peer: endpoint(r.peer),
+                      peerNames: { r.peerNames.sorted() }, peerIP: { r.peerIP }, protocolNumber: r.protocolNumber, port: r.port,
+                      verdict: r.verdict, matchType: r.matchType, flows: r.flows, first: r.firstSeen, last: r.lastSeen,
+                      day: 0, exampleUUID: r.exampleUUID)
+        }
+        groups = Self.sorted(byKey)
+    }
+
+    /// Adds one grouped row to its connection. World peers keep their DNS names and IP; other
+    /// peers are one connection whatever their addresses.
+    private static func fold(_ byKey: inout [DefaultDenyGroup.Connection: DefaultDenyGroup], direction: Int64,
+                             subject: EndpointInfo, peer: EndpointInfo, peerNames: () throws -> [String], peerIP: () throws -> String,
+                             protocolNumber: Int64, port: Int64, verdict: Int64, matchType: Int64,
+                             flows: Int64, first: Int64, last: Int64, day: Int64, exampleUUID: String) rethrows {
+        let world = peer.entity == "world" || (peer.namespace.isEmpty && peer.entity == nil)
+        let key = DefaultDenyGroup.Connection(
+            direction: direction, subject: subject, peer: peer,
+            peerNames: world ? try peerNames() : [], peerIP: world ? try peerIP() : "",
+            protocolNumber: protocolNumber, port: port)
+        var g = byKey[key] ?? DefaultDenyGroup(connection: key)
+        g.flows += flows
+        if first < g.firstSeen || (first == g.firstSeen && exampleUUID < g.exampleUUID) {
+            g.firstSeen = first
+            g.exampleDay = day
+            g.exampleUUID = exampleUUID
+        }
+        g.lastSeen = max(g.lastSeen, last)
+        g.verdicts.insert(verdict)
+        g.matchTypes.insert(matchType)
+        byKey[key] = g
+    }
+
+    private static func sorted(_ byKey: [DefaultDenyGroup.Connection: DefaultDenyGroup]) -> [DefaultDenyGroup] {
+        byKey.values.sorted { a, b in
+            a.flows != b.flows ? a.flows > b.flows : a.firstSeen != b.firstSeen ? a.firstSeen < b.firstSeen : a.exampleUUID < b.exampleUUID
+        }
+    }
+
+}
+
+/// One grouped row of would-be-blocked flows from a store other than SQLite: the grouping
+/// key's stored values (endpoints as canonical JSON, "" when absent; the peer's IP and DNS
+/// names) and what was seen (`flows`, first and last time in UTC nanoseconds, the uuid of the
+/// first flow).
+public struct DefaultDenyRow: Sendable {
+    public var direction: Int64, subject: String, peer: String, peerIP: String, peerNames: [String]
+    public var protocolNumber: Int64, port: Int64, verdict: Int64, matchType: Int64
+    public var flows: Int64, firstSeen: Int64, lastSeen: Int64, exampleUUID: String
+
+    public init(direction: Int64, subject: String, peer: String, peerIP: String, peerNames: [String],
+                protocolNumber: Int64, port: Int64, verdict: Int64, matchType: Int64,
+                flows: Int64, firstSeen: Int64, lastSeen: Int64, exampleUUID: String) {
+        self.direction = direction
+        self.subject = subject
+        self.peer = peer
+        self.peerIP = peerIP
+        self.peerNames = peerNames
+        self.protocolNumber = protocolNumber
+        self.port = port
+        self.verdict = verdict
+        self.matchType = matchType
+        self.flows = flows
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.exampleUUID = exampleUUID
+    }
 }
 
 /// Finds a group's example flow: the candidate flow at exactly its first-seen time.

@@ -75,7 +75,7 @@ final class IngestService: Service, @unchecked Sendable {
         let ingester = try Ingester(store: store, options: options)
         ingester.inbox = inbox
         let metrics = self.metrics, feed = self.feed, health = self.health
-        ingester.writer.onCommit = { rows in
+        ingester.writer?.onCommit = { rows in
             health.recovered()
             metrics.flowsIngested(rows.reduce(0) { $0 + $1.ids.count })
             feed.publish(rows)

@@ -65,8 +65,14 @@ public enum LostEvents {
     /// The warning a query or report over `[since, until)` prints on stderr when its range has
     /// holes; nil when it has none.
     public static func warning(_ db: SQLiteConnection, since: Int64?, until: Int64?) -> String? {
-        guard let t = try? total(db, since: since ?? .min, until: until ?? .max), t.records > 0 else { return nil }
-        return "warning: \(t.records) lost_events record\(t.records == 1 ? "" : "s") (\(t.events) events lost) fall in this range: the history has holes there (flowtrail stats lists them)"
+        guard let t = try? total(db, since: since ?? .min, until: until ?? .max) else { return nil }
+        return warning(records: t.records, events: t.events)
+    }
+
+    /// The warning for `records` lost-events records in a range (nil for none), from any store.
+    public static func warning(records: Int64, events: Int64) -> String? {
+        guard records > 0 else { return nil }
+        return "warning: \(records) lost_events record\(records == 1 ? "" : "s") (\(events) events lost) fall in this range: the history has holes there (flowtrail stats lists them)"
     }
 
     /// `"lost_events":{"records":N,"events":N}` content for JSON answers over a range.

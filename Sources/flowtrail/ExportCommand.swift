@@ -1,5 +1,7 @@
 import ArgumentParser
+import FlowClickHouse
 import FlowExport
+import FlowModel
 import FlowQuery
 import FlowStore
 
@@ -30,6 +32,29 @@ struct ExportCommand: ParsableCommand {
         let cols: ExportColumns?
         do { cols = try columns.map { try ExportColumns(list: $0) } } catch { fail("--\(error)") }
         let renderer = ExportRenderer(format: ExportFormat(name: output.rawValue)!, columns: cols, raw: raw)
+        if let clickhouse = database.openClickHouse() {
+            defer { clickhouse.close() }
+            let out = StdoutWriter()
+            let chunk = FlowModel.ByteBuffer(capacity: ExportJob.chunkSize + 65536)
+            renderer.header(into: chunk)
+            do {
+                try ClickHouseQueries(store: clickhouse, filters: filters).lines(since: since, until: until, window: .all) { line in
+                    renderer.record(line, into: chunk)
+                    if chunk.count >= ExportJob.chunkSize {
+                        out.write(chunk.bytes)
+                        chunk.removeAll()
+                    }
+                }
+            } catch {
+                out.write(chunk.bytes)
+                out.flush()
+                fail("\(error)")
+            }
+            out.write(chunk.bytes)
+            out.flush()
+            warnAboutLostEvents(clickhouse, since: since, until: until)
+            return
+        }
         let store = try database.open(readOnly: true)
         let out = StdoutWriter()
         do {

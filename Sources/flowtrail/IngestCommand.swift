@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowClickHouse
 import FlowIngest
 import FlowModel
 import FlowStore
@@ -29,6 +30,8 @@ struct IngestCommand: ParsableCommand {
     var retention: String?
     @Option(help: "Flows per transaction (bulk loads; --follow also commits every 0.2 s).")
     var batchSize = IngestOptions().batchSize
+    @Option(help: "With --store: the ClickHouse cluster (remote_servers) whose shards the store URL lists; creates Distributed tables over them.")
+    var cluster: String?
     @Argument(help: "Files, .gz files, or - for standard input.")
     var sources: [String]
 
@@ -41,7 +44,6 @@ struct IngestCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.open()
         var options = IngestOptions()
         options.follow = follow
         options.rejectsPath = rejects
@@ -51,7 +53,12 @@ struct IngestCommand: ParsableCommand {
         Ingester.installSignalHandlers()
         let summary: IngestSummary
         do {
-            summary = try Ingester(store: store, options: options).run(sources: sources)
+            if let clickhouse = database.openClickHouse(create: true, cluster: cluster) {
+                defer { clickhouse.close() }
+                summary = try Ingester(sink: ClickHouseWriter(store: clickhouse), positions: clickhouse, options: options).run(sources: sources)
+            } else {
+                summary = try Ingester(store: try database.open(), options: options).run(sources: sources)
+            }
         } catch {
             fail("\(error)")
         }

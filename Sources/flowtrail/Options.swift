@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowClickHouse
 import FlowModel
 import FlowStore
 
@@ -8,10 +9,33 @@ import Glibc
 import Darwin
 #endif
 
-/// `--db PATH`, defaulting to `$FLOWTRAIL_DB` or `./flowtrail.db`.
+/// `--db PATH`, defaulting to `$FLOWTRAIL_DB` or `./flowtrail.db`; or `--store URL`
+/// (`$FLOWTRAIL_STORE`) for a ClickHouse store.
 struct DatabaseOption: ParsableArguments {
     @Option(name: .long, help: "Database file (default: $FLOWTRAIL_DB or ./flowtrail.db).")
     var db: String?
+    @Option(name: .long, help: ArgumentHelp(
+        "A ClickHouse store instead of the SQLite file: clickhouse://[USER[:PASSWORD]@]HOST[:PORT][,HOST[:PORT]…]/DATABASE (default: $FLOWTRAIL_STORE; docs/SCALING.md).",
+        valueName: "url"))
+    var store: String?
+
+    /// The ClickHouse store URL given (`--store`, else `$FLOWTRAIL_STORE` unless `--db` is given), if any.
+    var storeURL: StoreURL? {
+        var text = store
+        if text == nil, db == nil, let env = getenv("FLOWTRAIL_STORE"), let s = String(validatingCString: env), !s.isEmpty { text = s }
+        guard let text else { return nil }
+        do { return try StoreURL(text) } catch { fail("--store: \(error)", status: 2) }
+    }
+
+    /// Opens the ClickHouse store when one is given; `create` makes its schema (ingest).
+    func openClickHouse(create: Bool = false, cluster: String? = nil) -> ClickHouseStore? {
+        guard let url = storeURL else {
+            if cluster != nil { fail("--cluster needs --store clickhouse://…", status: 2) }
+            return nil
+        }
+        do { return try ClickHouseStore(url, create: create, cluster: cluster) } catch { fail("\(error)") }
+    }
+
 
     var path: String {
         if let db { return db }
@@ -21,6 +45,10 @@ struct DatabaseOption: ParsableArguments {
 
     /// Opens the store, or exits with a one-line reason.
     func open(readOnly: Bool = false) throws -> FlowStore {
+        // A command that has no ClickHouse form yet says so rather than reading another store.
+        if storeURL != nil {
+            fail("this command reads SQLite stores only so far; --store clickhouse://… works with ingest, query, explain, export and report default-deny (docs/SCALING.md)", status: 2)
+        }
         if readOnly, access(path, F_OK) != 0 { fail("no database at \(path) (run `flowtrail ingest` first)") }
         do {
             return try FlowStore(path: path, readOnly: readOnly)
@@ -105,4 +133,9 @@ func fixed(_ value: Double, _ decimals: Int) -> String {
 /// missing flows (Hubble's ring or the exporter dropped events there).
 func warnAboutLostEvents(_ store: FlowStore, since: Int64?, until: Int64?) {
     if let w = LostEvents.warning(store.db, since: since, until: until) { fputs("flowtrail: \(w)\n", stderr) }
+}
+
+/// The same warning on a ClickHouse store.
+func warnAboutLostEvents(_ store: ClickHouseStore, since: Int64?, until: Int64?) {
+    if let w = ClickHouseReports.lostEventsWarning(store, since: since, until: until) { fputs("flowtrail: \(w)\n", stderr) }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowClickHouse
 import FlowExport
 import FlowHubble
 import FlowModel
@@ -100,6 +101,10 @@ struct QueryCommand: ParsableCommand {
         // hubble observe drops --until when following.
         if follow { until = nil }
         let filters = try filter.checked()
+        if let clickhouse = database.openClickHouse() {
+            defer { clickhouse.close() }
+            return try runOnClickHouse(clickhouse, filters, since: since, until: until)
+        }
         let store = try database.open(readOnly: true)
         let engine: QueryEngine
         do { engine = try QueryEngine(store: store) } catch { fail("\(error)") }
@@ -133,6 +138,29 @@ struct QueryCommand: ParsableCommand {
         }
         printer.finish()
         if !follow { warnAboutLostEvents(store, since: since, until: until) }
+    }
+
+    /// The same answers from a ClickHouse store (following is SQLite's only, so far).
+    private func runOnClickHouse(_ store: ClickHouseStore, _ filters: [Typed], since: Int64?, until: Int64?) throws {
+        if follow { fail("--follow reads SQLite stores only so far", status: 2) }
+        let queries = ClickHouseQueries(store: store, filters: filters)
+        defer {
+            warnAboutLostEvents(store, since: since, until: until)
+        }
+        if count {
+            do { print(try queries.count(since: since, until: until)) } catch { fail("\(error)") }
+            return
+        }
+        let window: QueryWindow = all ? .all : first.map { .first($0) } ?? .last(last ?? 20)
+        let printer = FlowPrinter(output: output, color: color.enabled, timeFormat: HubbleTimeFormat(name: timeFormat),
+                                  printNodeName: printNodeName)
+        do {
+            try queries.lines(since: since, until: until, window: window) { printer.write($0) }
+        } catch {
+            printer.flush()
+            fail("\(error)")
+        }
+        printer.finish()
     }
 }
 
@@ -183,6 +211,16 @@ struct ExplainCommand: ParsableCommand {
                 for f in list { print("  " + ((try? f.jsonString(options: options)) ?? "?")) }
             }
             print("expression: \(try filter.flagExpression() ?? "")")
+        }
+        if let clickhouse = database.openClickHouse() {
+            defer { clickhouse.close() }
+            let queries = ClickHouseQueries(store: clickhouse, filters: filters)
+            print("ClickHouse SQL (\(clickhouse.url), server \(clickhouse.version); values written as literals by one quoting function):")
+            print("  " + queries.statement(since: nil, until: nil, window: .last(20)))
+            print(queries.condition.exact
+                  ? "the condition is the whole filter"
+                  : "the condition is necessary, not sufficient: each flow it selects is then checked by the interpreter (fields ClickHouse holds only in the flow's JSON)")
+            return
         }
         let store = try database.open(readOnly: true)
         do {

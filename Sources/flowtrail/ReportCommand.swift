@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowClickHouse
 import FlowQuery
 import FlowReports
 
@@ -25,6 +26,17 @@ struct DefaultDenyCommand: ParsableCommand {
     func run() throws {
         let (since, until) = try range.bounds()
         let filters = try filter.checked()
+        if let clickhouse = database.openClickHouse() {
+            defer { clickhouse.close() }
+            do {
+                let report = try ClickHouseReports.defaultDeny(clickhouse, since: since, until: until, filters: filters)
+                print(report.render(output.rawValue), terminator: "")
+            } catch {
+                fail("\(error)")
+            }
+            warnAboutLostEvents(clickhouse, since: since, until: until)
+            return
+        }
         let store = try database.open(readOnly: true)
         do {
             let report = try DefaultDenyReport.build(engine: try QueryEngine(store: store), since: since, until: until,

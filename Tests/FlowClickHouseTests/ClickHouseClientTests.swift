@@ -1,4 +1,5 @@
 @testable import FlowClickHouse
+import FlowQuery
 import FlowTestSupport
 import Foundation
 import XCTest

@@ -1,0 +1,93 @@
+import FlowModel
+import FlowQuery
+import FlowReports
+import FlowStore
+
+/// Reports on a ClickHouse store: the same answers as on SQLite, computed by ClickHouse
+/// GROUP BYs over the flows (FINAL, so a flow sent twice counts once).
+public enum ClickHouseReports {
+    /// The default-deny condition (FlowStore's `Rollups.defaultDenyCondition`, on this table's
+    /// columns): policy-verdict events, not replies, verdict AUDIT, or FORWARDED/REDIRECTED with
+    /// match type 4 (allow-all).
+    static let defaultDenyCondition =
+        "event_type = 5 AND ifNull(is_reply, 0) = 0 AND (verdict = 4 OR (verdict IN (1, 5) AND match_type = 4))"
+
+    /// The grouping key, subject first (FlowStore's `Rollups.defaultDenyKey`): egress policy
+    /// selects the source, ingress policy the destination.
+    static let defaultDenyKey = """
+        direction,
+        if(direction = 2, ifNull(src_ep, ''), ifNull(dst_ep, '')),
+        if(direction = 2, ifNull(dst_ep, ''), ifNull(src_ep, '')),
+        if(direction = 2, ifNull(dst_ip, ''), ifNull(src_ip, '')),
+        if(direction = 2, ifNull(dst_names, ''), ifNull(src_names, '')),
+        l4_protocol, dst_port, verdict, match_type
+        """
+
+    /// What default-deny would block over `[since, until)` (whole minutes, as on SQLite), with
+    /// extra filters ORed among themselves. Filters the SQL cannot hold whole are checked flow
+    /// by flow with the interpreter, and those flows grouped here.
+    public static func defaultDeny(_ store: ClickHouseStore, since: Int64?, until: Int64?,
+                                   filters: [Typed] = []) throws -> DefaultDenyReport {
+        let days = try store.dayRange()
+        let range = ReportRange(firstDay: days?.first, lastDay: days?.last, since: since, until: until)
+        let queries = ClickHouseQueries(store: store, filters: filters)
+        let exact = queries.condition.exact
+        let filter = queries.condition.sql == "1" ? "" : " AND \(queries.condition.sql)"
+        let sql = exact ? """
+            SELECT \(defaultDenyKey), toInt64(count()), min(time), max(time), argMin(uuid, time)
+            FROM flows FINAL WHERE time >= \(range.since) AND time < \(range.until) AND \(defaultDenyCondition)\(filter)
+            GROUP BY \(defaultDenyKey.replacingOccurrences(of: "\n", with: " ")) FORMAT RowBinary
+            """ : """
+            SELECT \(defaultDenyKey), toInt64(1), time, time, uuid, \(ClickHouseLine.select)
+            FROM flows FINAL WHERE time >= \(range.since) AND time < \(range.until) AND \(defaultDenyCondition)\(filter)
+            FORMAT RowBinary
+            """
+        var rows: [DefaultDenyRow] = []
+        var reader = ClickHouseLine()
+        var names: [String: [String]] = [:]
+        func parse(_ json: String) -> [String] {
+            if let n = names[json] { return n }
+            guard case .array(let items)? = try? JSONValue.parse(json) else { return [] }
+            let n = items.compactMap { if case .string(let s) = $0 { s } else { nil } }
+            names[json] = n
+            return n
+        }
+        try store.rows(sql) { r in
+            let row = DefaultDenyRow(
+                direction: try r.int64(), subject: try r.string(), peer: try r.string(), peerIP: try r.string(),
+                peerNames: parse(try r.string()), protocolNumber: try r.int64(), port: try r.int64(), verdict: try r.int64(),
+                matchType: try r.int64(), flows: try r.int64(), firstSeen: try r.int64(), lastSeen: try r.int64(),
+                exampleUUID: try r.string())
+            if exact {
+                rows.append(row)
+            } else if queries.matches(try reader.read(&r).line) {
+                rows.append(row)
+            }
+            return true
+        }
+        return try DefaultDenyReport(range: range, rows: rows, lostEvents: try lostEvents(store, since: range.since, until: range.until))
+    }
+
+    /// The warning a command prints when lost-events records fall in `[since, until)`
+    /// (records without a time never do), as on SQLite; nil when none do.
+    public static func lostEventsWarning(_ store: ClickHouseStore, since: Int64?, until: Int64?) -> String? {
+        guard let t = try? lostEvents(store, since: since, until: until, timedOnly: true) else { return nil }
+        return LostEvents.warning(records: t.records, events: t.events)
+    }
+
+    /// Lost-events records in `[since, until)` and the events they say were lost (both bounds
+    /// nil and not `timedOnly`: the whole history, records without a time included).
+    public static func lostEvents(_ store: ClickHouseStore, since: Int64?, until: Int64?,
+                                  timedOnly: Bool = false) throws -> (records: Int64, events: Int64) {
+        var bounds = ["timed = 1"]
+        if let since { bounds.append("time >= \(since)") }
+        if let until { bounds.append("time < \(until)") }
+        let condition = since == nil && until == nil && !timedOnly ? "" : "WHERE " + bounds.joined(separator: " AND ")
+        var answer: (Int64, Int64) = (0, 0)
+        try store.rows("SELECT toInt64(count()), toInt64(sum(events)) FROM lost_events FINAL \(condition) FORMAT RowBinary") { r in
+            answer = (try r.int64(), try r.int64())
+            return true
+        }
+        return answer
+    }
+}
