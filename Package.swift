@@ -138,9 +138,9 @@ let package = Package(
 
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "FlowGen"]),
         .testTarget(name: "FlowStoreTests", dependencies: ["FlowModel", "FlowGen", "FlowStore"]),
-        .testTarget(name: "FlowQueryTests", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowQuery"]),
+        .testTarget(name: "FlowQueryTests", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowQuery", "FlowTestSupport"]),
         // Shared by the end-to-end test targets: scratch folders, running the built binary.
-        .target(name: "FlowTestSupport", dependencies: ["FlowModel", "FlowGen", "FlowStore"], path: "Tests/FlowTestSupport"),
+        .target(name: "FlowTestSupport", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowQuery"], path: "Tests/FlowTestSupport"),
         .testTarget(name: "FlowIngestTests", dependencies: ["FlowModel", "FlowGen", "FlowStore", "FlowIngest", "FlowTestSupport"]),
         .testTarget(
             name: "FlowHubbleTests",

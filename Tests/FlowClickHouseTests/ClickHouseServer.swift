@@ -14,13 +14,17 @@ final class ClickHouseServer {
 
     /// - Throws: when the binary is missing (`scripts/setup --tests` installs it) or the server
     ///   does not answer `/ping` within 30 s.
-    init(scratch: Scratch) throws {
+    /// - Parameters:
+    ///   - name: the scratch sub-folder (one per server).
+    ///   - ports: HTTP and TCP ports (default: free ones).
+    ///   - remoteServers: a `<remote_servers>` block (a cluster's shards), or "".
+    init(scratch: Scratch, name: String = "clickhouse", ports: [Int]? = nil, remoteServers: String = "") throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw NSError(domain: "flowtrail", code: 3, userInfo: [NSLocalizedDescriptionKey:
                 "\(Self.binary) is missing: run scripts/setup --tests (Debian's clickhouse-server)"])
         }
-        dir = scratch.path("clickhouse")
-        let ports = try Self.freePorts(2)
+        dir = scratch.path(name)
+        let ports = try ports ?? Self.freePorts(2)
         httpPort = ports[0]
         let templates = Paths.packageRoot.appendingPathComponent("Tests/Fixtures/clickhouse")
         for sub in ["data", "tmp", "log", "user_files", "format_schemas"] {
@@ -31,7 +35,7 @@ final class ClickHouseServer {
             .replacingOccurrences(of: "@DIR@", with: dir)
             .replacingOccurrences(of: "@HTTP_PORT@", with: String(ports[0]))
             .replacingOccurrences(of: "@TCP_PORT@", with: String(ports[1]))
-            .replacingOccurrences(of: "@REMOTE_SERVERS@", with: "")
+            .replacingOccurrences(of: "@REMOTE_SERVERS@", with: remoteServers)
         try config.write(toFile: "\(dir)/config.xml", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: templates.appendingPathComponent("users.xml.in").path, toPath: "\(dir)/users.xml")
         process.executableURL = URL(fileURLWithPath: Self.binary)
@@ -49,6 +53,25 @@ final class ClickHouseServer {
         let log = (try? String(contentsOfFile: "\(dir)/log/clickhouse-server.err.log", encoding: .utf8)) ?? ""
         throw NSError(domain: "flowtrail", code: 4, userInfo: [NSLocalizedDescriptionKey: "ClickHouse did not start: \(log.suffix(2000))"])
     }
+
+    /// Two servers that are the shards of the cluster `two` (Tests/Fixtures/clickhouse/
+    /// remote_servers.xml.in), as one machine runs a cluster without ZooKeeper.
+    static func twoShards(scratch: Scratch) throws -> [ClickHouseServer] {
+        let ports = try freePorts(4)
+        let template = try String(contentsOf: Paths.packageRoot.appendingPathComponent("Tests/Fixtures/clickhouse/remote_servers.xml.in"), encoding: .utf8)
+        let block = template.replacingOccurrences(of: "@SHARD1_TCP@", with: String(ports[1]))
+            .replacingOccurrences(of: "@SHARD2_TCP@", with: String(ports[3]))
+        let first = try ClickHouseServer(scratch: scratch, name: "shard1", ports: [ports[0], ports[1]], remoteServers: block)
+        do {
+            return [first, try ClickHouseServer(scratch: scratch, name: "shard2", ports: [ports[2], ports[3]], remoteServers: block)]
+        } catch {
+            first.stop()
+            throw error
+        }
+    }
+
+    /// `clickhouse://127.0.0.1:PORT/DATABASE`.
+    func url(_ database: String) -> String { "clickhouse://127.0.0.1:\(httpPort)/\(database)" }
 
     /// Whether `GET /ping` answers `Ok.` (a plain socket: Foundation here has no HTTP client
     /// without FoundationNetworking).
