@@ -104,6 +104,13 @@ public final class ClickHouseStore {
         let database = try ClickHouseText.identifier(url.database)
         if let cluster { _ = try ClickHouseText.identifier(cluster) }
         let hosts = url.shards
+        // Already made by this build (or a later one): nothing to do, whatever --cluster says.
+        let first = ClickHouseClient(url)
+        defer { try? wait { try await first.shutdown() } }
+        let recorded = (try? wait {
+            try await first.execute("SELECT version FROM schema_migrations FORMAT TSV")
+        }).map { Set($0.split(separator: "\n").compactMap { Int64($0) }) } ?? []
+        if migrations.allSatisfy({ recorded.contains($0.version) }) { return }
         if cluster == nil, hosts.count > 1 {
             throw ClickHouseError.cluster("the store URL names \(hosts.count) hosts: give --cluster NAME, the cluster in their remote_servers")
         }

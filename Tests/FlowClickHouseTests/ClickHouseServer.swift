@@ -6,9 +6,15 @@ import XCTest
 /// plain process from the templates in Tests/Fixtures/clickhouse/, listening on 127.0.0.1 only
 /// on free ports, its data in a scratch folder; stopped by PID (SIGTERM, then SIGKILL after
 /// 5 s: 18.16 can take far longer to stop, and the data is scratch).
+///
+/// The server is started detached (a shell backgrounds it and exits), so it is not a child of
+/// the test process: Foundation's Process reaper on Linux, woken by a SIGCHLD, blocked in
+/// `wait4` on a still-running server child and never reaped the flowtrail processes the tests
+/// run, whose `waitUntilExit` then hung.
 final class ClickHouseServer {
     static let binary = "/usr/sbin/clickhouse-server"
-    let process = Process()
+    /// The server's PID (from its `--pidfile`), 0 before it wrote one.
+    private(set) var pid: pid_t = 0
     let httpPort: Int
     let dir: String
 
@@ -38,15 +44,18 @@ final class ClickHouseServer {
             .replacingOccurrences(of: "@REMOTE_SERVERS@", with: remoteServers)
         try config.write(toFile: "\(dir)/config.xml", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: templates.appendingPathComponent("users.xml.in").path, toPath: "\(dir)/users.xml")
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--config-file=\(dir)/config.xml", "--pidfile=\(dir)/pid"]
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "\"$0\" --config-file=\"$1/config.xml\" --pidfile=\"$1/pid\" </dev/null >/dev/null 2>&1 &", Self.binary, dir]
+        try shell.run()
+        shell.waitUntilExit()
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if Self.ping(httpPort) { return }
-            guard process.isRunning else { break }
+            if pid == 0, let text = try? String(contentsOfFile: "\(dir)/pid", encoding: .utf8), let n = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                pid = n
+            }
+            if pid != 0, Self.ping(httpPort) { return }
+            if pid != 0, !isRunning { break }
             usleep(50_000)
         }
         stop()
@@ -100,14 +109,21 @@ final class ClickHouseServer {
         return String(decoding: answer, as: UTF8.self).hasSuffix("\r\n\r\nOk.\n")
     }
 
+    /// Whether the server process is alive (not gone, not a zombie waiting for init).
+    var isRunning: Bool {
+        guard pid != 0, kill(pid, 0) == 0 else { return false }
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return !stat.contains(") Z ")
+    }
+
     func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
         // A test server's data is scratch: no need to wait out 18.16's slow shutdown.
         let deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline { usleep(100_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        while isRunning, Date() < deadline { usleep(100_000) }
+        if isRunning { kill(pid, SIGKILL) }
+        while isRunning { usleep(20_000) }
     }
 
     /// Ports the kernel hands out now (bound to port 0, then released).
