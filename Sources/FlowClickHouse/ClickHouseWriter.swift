@@ -1,3 +1,4 @@
+import Dispatch
 import FlowIngest
 import FlowModel
 import FlowQuery
@@ -13,10 +14,21 @@ import NIOCore
 /// to be sent again by the next run; the copies share the sort key (time, identity hash), so
 /// the ReplacingMergeTree keeps one and FINAL reads one before the merge (docs/ARCHITECTURE.md,
 /// "ClickHouse"). Duplicates are therefore not counted at ingest: `flows` counts rows sent.
+///
+/// Batches are sent by one thread of the writer's own, in order, while the ingest thread
+/// decodes the next batch (at most one batch in flight): a batch's positions are sent after
+/// its flows by that thread, so the order the exactly-once argument needs holds. An error is
+/// thrown by the next `commit` or `flush`.
 public final class ClickHouseWriter: FlowSink {
     let store: ClickHouseStore
     private let encoder = ClickHouseFlowRow()
-    private let rows = FlowModel.ByteBuffer(capacity: 1 << 22)
+    private var rows = FlowModel.ByteBuffer(capacity: 1 << 22)
+    /// The buffer the sending thread is done with, for the next batch.
+    private var spare: FlowModel.ByteBuffer? = FlowModel.ByteBuffer(capacity: 1 << 22)
+    private let sender = DispatchQueue(label: "flowtrail-clickhouse-insert")
+    private let inFlight = DispatchSemaphore(value: 1)
+    private let lock = DispatchSemaphore(value: 1)
+    private var failure: Error?
     private var flows = 0
     private var lostEvents = FlowModel.ByteBuffer(capacity: 4096)
     private var lostEventCount = 0
@@ -72,38 +84,85 @@ public final class ClickHouseWriter: FlowSink {
     public var isEmpty: Bool { flows == 0 && lostEventCount == 0 && positions.isEmpty }
 
     public func commit() throws {
-        try sendFlows()
+        var lost: NIOCore.ByteBuffer?
         if lostEventCount > 0 {
-            try store.insert("INSERT INTO lost_events (time, timed, h, node_name, events, json) FORMAT RowBinary",
-                             rows: NIOCore.ByteBuffer(bytes: lostEvents.bytes))
+            lost = NIOCore.ByteBuffer(bytes: lostEvents.bytes)
             lostEvents.removeAll()
             lostEventCount = 0
         }
-        guard !positions.isEmpty else { return }
-        let out = FlowModel.ByteBuffer(capacity: 1024)
-        let now = Clock.nowNanos()
-        for p in positions.values {
-            RowBinary.int64(p.fingerprint, out)
-            RowBinary.string(p.path, out)
-            for v in [p.device, p.inode, p.offset, p.lines, p.size, p.tailHash, now] { RowBinary.int64(v, out) }
+        var positionRows: NIOCore.ByteBuffer?
+        if !positions.isEmpty {
+            let out = FlowModel.ByteBuffer(capacity: 1024)
+            let now = Clock.nowNanos()
+            for p in positions.values {
+                RowBinary.int64(p.fingerprint, out)
+                RowBinary.string(p.path, out)
+                for v in [p.device, p.inode, p.offset, p.lines, p.size, p.tailHash, now] { RowBinary.int64(v, out) }
+            }
+            positionRows = NIOCore.ByteBuffer(bytes: out.bytes)
+            positions.removeAll()
         }
-        try store.insert("INSERT INTO positions (fingerprint, path, dev, inode, offset, lines, size, tail_hash, updated) FORMAT RowBinary",
-                         rows: NIOCore.ByteBuffer(bytes: out.bytes))
-        positions.removeAll()
+        try send(lostEvents: lost, positions: positionRows)
     }
 
-    private func sendFlows() throws {
-        guard flows > 0 else { return }
-        try store.insert(flowInsert, rows: NIOCore.ByteBuffer(bytes: rows.bytes))
-        rows.removeAll()
-        flows = 0
+    private func sendFlows() throws { try send(lostEvents: nil, positions: nil) }
+
+    /// Hands the pending flows (then lost events, then positions) to the sending thread,
+    /// after the batch before has been sent.
+    private func send(lostEvents lost: NIOCore.ByteBuffer?, positions positionRows: NIOCore.ByteBuffer?) throws {
+        guard flows > 0 || lost != nil || positionRows != nil else { return }
+        inFlight.wait()
+        if let e = takeFailure() {
+            inFlight.signal()
+            throw e
+        }
+        let batch = flows > 0 ? rows : nil
+        if batch != nil {
+            rows = spare ?? FlowModel.ByteBuffer(capacity: 1 << 22)
+            spare = nil
+            flows = 0
+        }
+        let store = self.store, statement = flowInsert
+        sender.async {
+            do {
+                if let batch {
+                    try store.insert(statement, rows: NIOCore.ByteBuffer(bytes: batch.bytes))
+                    batch.removeAll()
+                }
+                if let lost {
+                    try store.insert("INSERT INTO lost_events (time, timed, h, node_name, events, json) FORMAT RowBinary", rows: lost)
+                }
+                if let positionRows {
+                    try store.insert("INSERT INTO positions (fingerprint, path, dev, inode, offset, lines, size, tail_hash, updated) FORMAT RowBinary",
+                                     rows: positionRows)
+                }
+            } catch {
+                self.lock.wait()
+                if self.failure == nil { self.failure = error }
+                self.lock.signal()
+            }
+            if let batch { self.lock.wait(); self.spare = batch; self.lock.signal() }
+            self.inFlight.signal()
+        }
     }
 
-    public func flush() throws {}
+    private func takeFailure() -> Error? {
+        lock.wait()
+        defer { lock.signal() }
+        return failure
+    }
+
+    /// Waits until every batch handed over is sent; throws the first failure.
+    public func flush() throws {
+        inFlight.wait()
+        inFlight.signal()
+        if let e = takeFailure() { throw e }
+    }
 
     /// Drops the day partitions that end at or before `cutoff` on every shard.
     public func dropPartitions(before cutoff: Int64) throws -> (partitions: Int, flows: Int64) {
         try commit()
+        try flush()
         let table = try store.rowTable("flows")
         var dropped = 0
         var flowCount: Int64 = 0

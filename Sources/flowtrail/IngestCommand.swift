@@ -57,7 +57,10 @@ struct IngestCommand: ParsableCommand {
                 defer { clickhouse.close() }
                 summary = try Ingester(sink: ClickHouseWriter(store: clickhouse), positions: clickhouse, options: options).run(sources: sources)
             } else {
-                summary = try Ingester(store: try database.open(), options: options).run(sources: sources)
+                // The store outlives the ingester: its writer's statements are finalized first,
+                // so closing the connection checkpoints the WAL into the database file.
+                let store = try database.open()
+                summary = try withExtendedLifetime(store) { try Ingester(store: store, options: options).run(sources: sources) }
             }
         } catch {
             fail("\(error)")

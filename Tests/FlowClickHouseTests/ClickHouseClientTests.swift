@@ -29,6 +29,14 @@ final class ClickHouseClientTests: XCTestCase {
                 guard case ClickHouseError.invalidStoreURL = error else { return XCTFail("\(bad): \(error)") }
             }
         }
+        // The shards of a cluster: queries go to the first, the schema to each.
+        let sharded = try StoreURL("clickhouse://u:pw@10.0.0.1:8123,10.0.0.2,[::1]:9000/flows", environment: [:])
+        XCTAssertEqual(sharded.shards.map(\.httpBase), ["http://10.0.0.1:8123/", "http://10.0.0.2:8123/", "http://[::1]:9000/"])
+        XCTAssertEqual(sharded.shards.map(\.password), ["pw", "pw", "pw"])
+        XCTAssertEqual(sharded.description, "clickhouse://u@10.0.0.1:8123,10.0.0.2:8123,[::1]:9000/flows")
+        for bad in ["clickhouse://h1,/db", "clickhouse://h1,h2:x/db", "clickhouse://h1,h2:0/db"] {
+            XCTAssertThrowsError(try StoreURL(bad, environment: [:]), bad)
+        }
         // A password never appears in the message.
         XCTAssertThrowsError(try StoreURL("clickhouse://u:hunter2@h/a/b", environment: [:])) { error in
             XCTAssertFalse("\(error)".contains("hunter2"), "\(error)")
