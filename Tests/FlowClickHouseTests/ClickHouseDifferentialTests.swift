@@ -67,6 +67,13 @@ final class ClickHouseDifferentialTests: XCTestCase {
         // Most generated expressions touch a field kept only in JSON somewhere; still, a good share
         // must compile whole, or the test would not be testing the compiler.
         XCTAssertGreaterThan(exact, 40, "expressions compiled whole: \(exact) of \(compared)")
+
+        // Retention drops whole days: a cutoff after the last day leaves nothing, and says how much went.
+        let days = try XCTUnwrap(try store.dayRange())
+        let dropped = try ClickHouseWriter(store: store).dropPartitions(before: (days.last + 1) * 86_400_000_000_000)
+        XCTAssertGreaterThan(dropped.partitions, 0)
+        XCTAssertGreaterThanOrEqual(dropped.flows, Int64(stored.count))
+        XCTAssertEqual(try ClickHouseQueries(store: store, filters: []).count(), 0)
     }
 
     /// User text only ever becomes one literal: hostile values select nothing and break nothing.
