@@ -151,7 +151,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "FlowClickHouseTests", dependencies: ["FlowClickHouse", "FlowTestSupport", "FlowModel", "FlowGen", "FlowStore", "FlowQuery", "FlowIngest", "FlowReports"]),
+        .testTarget(name: "FlowClickHouseTests", dependencies: ["FlowClickHouse", "FlowTestSupport", "FlowModel", "FlowGen", "FlowStore", "FlowQuery", "FlowIngest", "FlowReports", "FlowHubble"]),
         .testTarget(name: "FlowPolicyTests", dependencies: ["FlowPolicy", "FlowQuery", "FlowTestSupport"]),
         .testTarget(name: "FlowReportsTests", dependencies: ["FlowTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(

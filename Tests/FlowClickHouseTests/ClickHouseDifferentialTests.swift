@@ -1,5 +1,6 @@
 @testable import FlowClickHouse
 import FlowGen
+@testable import FlowHubble
 import FlowIngest
 import FlowModel
 import FlowQuery
@@ -79,26 +80,10 @@ final class ClickHouseDifferentialTests: XCTestCase {
     /// User text only ever becomes one literal: hostile values select nothing and break nothing.
     func testHostileValuesStayLiterals() throws {
         for text in ["x') OR 1=1 --", "\\' OR 1=1 --", "a\\", "'; DROP TABLE flows; --", "é\n\u{7}"] {
-            let filter = try Checker.check("source.namespace == \(CELQuote.string(text)) || source.labels.exists(l, l.startsWith(\(CELQuote.string(text))))")
+            let filter = try Checker.check("source.namespace == \(CELText.string(text)) || source.labels.exists(l, l.startsWith(\(CELText.string(text))))")
             let c = ClickHouseCompiler.compile([filter])
             XCTAssertTrue(c.exact)
             XCTAssertTrue(c.sql.contains(ClickHouseText.literal(text)), c.sql)
         }
-    }
-}
-
-/// CEL string literals for tests.
-enum CELQuote {
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
     }
 }
