@@ -163,7 +163,8 @@ public final class ClickHouseWriter: FlowSink {
     public func dropPartitions(before cutoff: Int64) throws -> (partitions: Int, flows: Int64) {
         try commit()
         try flush()
-        let table = try store.rowTable("flows")
+        let tables = [try store.rowTable("flows"), try store.rowTable("lost_events")]
+        let table = tables[0]
         var dropped = 0
         var flowCount: Int64 = 0
         for shard in store.url.shards {
@@ -180,7 +181,7 @@ public final class ClickHouseWriter: FlowSink {
             }
             for (stamp, rowCount) in days {
                 guard let day = FlowTime.day(stamp: stamp), (day + 1) * 86_400_000_000_000 <= cutoff else { continue }
-                for t in [table, try store.rowTable("lost_events")] {
+                for t in tables {
                     try s.execute("ALTER TABLE \(t) DROP PARTITION \(stamp)")
                 }
                 dropped += 1
