@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "FlowClickHouse",
             dependencies: [
-                "FlowModel", "FlowStore", "FlowIngest", "FlowQuery", "FlowReports",
+                "FlowModel", "FlowStore", "FlowIngest", "FlowQuery", "FlowReports", "FlowPolicy",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -151,7 +151,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "FlowClickHouseTests", dependencies: ["FlowClickHouse", "FlowTestSupport", "FlowModel", "FlowGen", "FlowStore", "FlowQuery", "FlowIngest", "FlowReports", "FlowHubble"]),
+        .testTarget(name: "FlowClickHouseTests", dependencies: ["FlowClickHouse", "FlowTestSupport", "FlowModel", "FlowGen", "FlowStore", "FlowQuery", "FlowIngest", "FlowReports", "FlowHubble", "FlowPolicy"]),
         .testTarget(name: "FlowPolicyTests", dependencies: ["FlowPolicy", "FlowQuery", "FlowTestSupport"]),
         .testTarget(name: "FlowReportsTests", dependencies: ["FlowTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(

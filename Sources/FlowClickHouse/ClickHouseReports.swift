@@ -1,4 +1,5 @@
 import FlowModel
+import FlowPolicy
 import FlowQuery
 import FlowReports
 import FlowStore
@@ -66,6 +67,80 @@ public enum ClickHouseReports {
             return true
         }
         return try DefaultDenyReport(range: range, rows: rows, lostEvents: try lostEvents(store, since: range.since, until: range.until))
+    }
+
+    /// Flows by verdict, drop reasons, top talkers and the histogram over `[since, until)`
+    /// (whole minutes), as `SummaryReport.build` answers on SQLite: two GROUP BYs (minute,
+    /// verdict, drop reason; endpoint pair with IPs), or with filters the SQL cannot hold whole,
+    /// the same keys read per flow and checked by the interpreter.
+    public static func summary(_ store: ClickHouseStore, since: Int64?, until: Int64?, bucketMinutes: Int64,
+                               filters: [Typed] = [], top: Int = 10) throws -> SummaryReport {
+        let days = try store.dayRange()
+        let range = ReportRange(firstDay: days?.first, lastDay: days?.last, since: since, until: until)
+        let queries = ClickHouseQueries(store: store, filters: filters)
+        let filter = queries.condition.sql == "1" ? "" : " AND \(queries.condition.sql)"
+        let rows = "FROM flows FINAL WHERE time >= \(range.since) AND time < \(range.until)\(filter)"
+        // 18.16 has no positional GROUP BY (`GROUP BY 1` groups by the constant): keys are spelled out.
+        let minuteKey = "toInt64(intDiv(time, \(Rollups.nanosPerMinute))), verdict, drop_reason"
+        let talkerKey = "ifNull(src_ep, ''), ifNull(src_ip, ''), ifNull(dst_ep, ''), ifNull(dst_ip, '')"
+        var minutes: [(minute: Int64, verdict: Int64, dropReason: Int64, flows: Int64)] = []
+        var talkers: [(source: String, sourceIP: String, destination: String, destinationIP: String, flows: Int64)] = []
+        if queries.condition.exact {
+            try store.rows("SELECT \(minuteKey), toInt64(count()) \(rows) GROUP BY \(minuteKey) FORMAT RowBinary") { r in
+                minutes.append((try r.int64(), try r.int64(), try r.int64(), try r.int64()))
+                return true
+            }
+            try store.rows("SELECT \(talkerKey), toInt64(count()) \(rows) GROUP BY \(talkerKey) FORMAT RowBinary") { r in
+                talkers.append((try r.string(), try r.string(), try r.string(), try r.string(), try r.int64()))
+                return true
+            }
+        } else {
+            var reader = ClickHouseLine()
+            try store.rows("SELECT \(minuteKey), \(talkerKey), \(ClickHouseLine.select) \(rows) FORMAT RowBinary") { r in
+                let minute = (try r.int64(), try r.int64(), try r.int64(), Int64(1))
+                let talker = (try r.string(), try r.string(), try r.string(), try r.string(), Int64(1))
+                if queries.matches(try reader.read(&r).line) {
+                    minutes.append(minute)
+                    talkers.append(talker)
+                }
+                return true
+            }
+        }
+        return SummaryReport(range: range, bucketMinutes: bucketMinutes, minutes: minutes, talkers: talkers,
+                             lostEvents: try lostEvents(store, since: range.since, until: range.until), top: top)
+    }
+
+    /// A proposed policy set replayed over the flows of `[since, until)` (the whole store
+    /// without bounds), as `Simulation.run` answers on SQLite: every matching flow read oldest
+    /// first and evaluated (`perFlow` receives each, for `--flows`).
+    public static func simulate(_ store: ClickHouseStore, set: PolicySet, since: Int64?, until: Int64?, filters: [Typed] = [],
+                                perFlow: ((SimulatedFlow) throws -> Void)? = nil) throws -> Simulation {
+        let days = try store.dayRange()
+        let range = ReportRange(firstDay: days?.first, lastDay: days?.last, since: since, until: until)
+        let from = since ?? range.since, to = until ?? range.until
+        let queries = ClickHouseQueries(store: store, filters: filters)
+        let filter = queries.condition.sql == "1" ? "" : " AND \(queries.condition.sql)"
+        let sql = """
+            SELECT ifNull(src_ep, ''), ifNull(dst_ep, ''), ifNull(src_ip, ''), ifNull(dst_ip, ''), ifNull(dst_names, ''),
+                   \(ClickHouseLine.select)
+            FROM flows FINAL WHERE time >= \(from) AND time < \(to)\(filter) ORDER BY time, h FORMAT RowBinary
+            """
+        return try Simulation.run(set: set, since: from, until: to, lostEvents: try lostEvents(store, since: from, until: to), flows: { each in
+            // `rows` returns only once the last row was read: the closure does not outlive the call.
+            try withoutActuallyEscaping(each) { body in
+                var reader = ClickHouseLine()
+                try store.rows(sql) { r in
+                    let source = try r.string(), destination = try r.string(), sourceIP = try r.string(), destinationIP = try r.string()
+                    let names = try r.string()
+                    let (time, line) = try reader.read(&r)
+                    if queries.matches(line) {
+                        try body(SimulationInput(time: time, line: line, source: source, destination: destination,
+                                                 sourceIP: sourceIP, destinationIP: destinationIP, destinationNames: names))
+                    }
+                    return true
+                }
+            }
+        }, perFlow: perFlow)
     }
 
     /// The warning a command prints when lost-events records fall in `[since, until)`

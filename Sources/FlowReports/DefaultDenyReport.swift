@@ -108,13 +108,7 @@ public struct DefaultDenyReport: Sendable {
         self.init(since: range.since, until: range.until)
         self.lostEvents = lostEvents
         var byKey: [DefaultDenyGroup.Connection: DefaultDenyGroup] = [:]
-        var endpoints: [String: EndpointInfo] = [:]
-        func endpoint(_ json: String) -> EndpointInfo {
-            if let e = endpoints[json] { return e }
-            let e = json.isEmpty ? EndpointInfo() : EndpointInfo(json: json)
-            endpoints[json] = e
-            return e
-        }
+        var endpoint = EndpointInfo.Cache()
         for r in rows {
             Self.fold(&byKey, direction: r.direction, subject: endpoint(r.subject), peer: endpoint(r.peer),
                       peerNames: { r.peerNames.sorted() }, peerIP: { r.peerIP }, protocolNumber: r.protocolNumber, port: r.port,

@@ -54,6 +54,19 @@ struct EndpointInfo: Hashable, Sendable {
         if !workload.isEmpty { pod = "" }
     }
 
+    /// Endpoints by their canonical JSON text ("" for none), each parsed once: for stores that
+    /// hand over texts rather than dictionary ids (ClickHouse).
+    struct Cache {
+        private var byText: [String: EndpointInfo] = [:]
+
+        mutating func callAsFunction(_ json: String) -> EndpointInfo {
+            if let e = byText[json] { return e }
+            let e = json.isEmpty ? EndpointInfo() : EndpointInfo(json: json)
+            byText[json] = e
+            return e
+        }
+    }
+
     /// `namespace/workload` (or pod), or the entity, for tables.
     var display: String {
         if let entity { return entity }

@@ -354,8 +354,15 @@ struct SimulationRun {
             }
             s.reset()
         }
+        sim.connections = Simulation.ordered(groups)
+    }
+}
+
+extension Simulation {
+    /// Connections in report order: changes first, then by flows, first seen, example.
+    static func ordered(_ groups: [SimulatedConnection: SimulatedGroup]) -> [(SimulatedConnection, SimulatedGroup)] {
         let rank = Dictionary(uniqueKeysWithValues: OutcomeChange.allCases.enumerated().map { ($1, $0) })
-        sim.connections = groups.sorted { a, b in
+        return groups.sorted { a, b in
             let ra = rank[a.key.change]!, rb = rank[b.key.change]!
             if ra != rb { return ra < rb }
             if a.value.flows != b.value.flows { return a.value.flows > b.value.flows }

@@ -54,13 +54,7 @@ public struct SummaryReport: Sendable {
             }
             let v = try store.db.prepare(verdictSQL)
             try v.bind(params)
-            while try v.step() {
-                let n = v.int(3), verdict = v.int(1)
-                r.verdicts[verdict, default: 0] += n
-                if v.int(2) != 0 || verdict == Self.dropped { r.dropReasons[v.int(2), default: 0] += n }
-                let bucket = v.int(0) / bucketMinutes * bucketMinutes * minute
-                r.histogram[bucket, default: [:]][verdict, default: 0] += n
-            }
+            while try v.step() { r.add(minute: v.int(0), verdict: v.int(1), dropReason: v.int(2), flows: v.int(3)) }
             let t = try store.db.prepare(talkerSQL)
             try t.bind(params)
             var unnamed: [(source: Int64, destination: Int64)] = []
@@ -98,12 +92,49 @@ public struct SummaryReport: Sendable {
         for row in try store.db.rows("SELECT code, name FROM unknown_enum_values WHERE field = 'drop_reason_desc'") {
             if let code = row[0].int, let name = row[1].text { r.unknownReasonNames[code] = name }
         }
-        r.talkers = pairs.map { k, n in
+        r.setTalkers(pairs, top: top)
+        return r
+    }
+
+    /// The report from rows another store grouped (ClickHouse): flows per minute (minute
+    /// number since the epoch) by verdict and drop reason, and flows per talker pair (each
+    /// endpoint's canonical JSON, "" when absent, with its IP for endpoints without a name).
+    public init(range: ReportRange, bucketMinutes: Int64, minutes: [(minute: Int64, verdict: Int64, dropReason: Int64, flows: Int64)],
+                talkers: [(source: String, sourceIP: String, destination: String, destinationIP: String, flows: Int64)],
+                lostEvents: (records: Int64, events: Int64), top: Int = 10) {
+        self.init(since: range.since, until: range.until, bucketMinutes: bucketMinutes)
+        self.lostEvents = lostEvents
+        for m in minutes { add(minute: m.minute, verdict: m.verdict, dropReason: m.dropReason, flows: m.flows) }
+        var info = EndpointInfo.Cache()
+        var pairs: [String: Int64] = [:]
+        for t in talkers {
+            // As on SQLite: endpoints without a name of their own are told apart by IP.
+            let source = Self.name(info(t.source), ip: t.sourceIP), destination = Self.name(info(t.destination), ip: t.destinationIP)
+            pairs[source + "\u{0}" + destination, default: 0] += t.flows
+        }
+        setTalkers(pairs, top: top)
+    }
+
+    init(since: Int64, until: Int64, bucketMinutes: Int64) {
+        self.since = since
+        self.until = until
+        self.bucketMinutes = bucketMinutes
+    }
+
+    /// Counts `n` flows of minute `minute` (minutes since the epoch).
+    mutating func add(minute: Int64, verdict: Int64, dropReason: Int64, flows n: Int64) {
+        verdicts[verdict, default: 0] += n
+        if dropReason != 0 || verdict == Self.dropped { dropReasons[dropReason, default: 0] += n }
+        let bucket = minute / bucketMinutes * bucketMinutes * Rollups.nanosPerMinute
+        histogram[bucket, default: [:]][verdict, default: 0] += n
+    }
+
+    /// The `top` talkers of `pairs` ("source\0destination" → flows), most flows first.
+    mutating func setTalkers(_ pairs: [String: Int64], top: Int) {
+        talkers = Array(pairs.map { k, n in
             let parts = k.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
             return (parts[0], parts.count > 1 ? parts[1] : "", n)
-        }.sorted { $0.flows != $1.flows ? $0.flows > $1.flows : ($0.source, $0.destination) < ($1.source, $1.destination) }
-        r.talkers = Array(r.talkers.prefix(top))
-        return r
+        }.sorted { $0.flows != $1.flows ? $0.flows > $1.flows : ($0.source, $0.destination) < ($1.source, $1.destination) }.prefix(top))
     }
 
     static let dropped = FlowEnums.verdict.number("DROPPED")!

@@ -29,6 +29,8 @@ public struct StoreStats: Sendable {
     public var recentLostEvents: [LostEventRecord] = []
     public static let recentLostEvents = 20
 
+    public init() {}
+
     public var bytesPerFlow: Double { flows > 0 ? Double(dbBytes) / Double(flows) : 0 }
     public var nonFlowTotal: Int64 { nonFlow.values.reduce(0, +) }
 

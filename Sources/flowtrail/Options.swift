@@ -47,7 +47,7 @@ struct DatabaseOption: ParsableArguments {
     func open(readOnly: Bool = false) throws -> FlowStore {
         // A command that has no ClickHouse form yet says so rather than reading another store.
         if storeURL != nil {
-            fail("this command reads SQLite stores only so far; --store clickhouse://… works with ingest, query, explain, export and report default-deny (docs/SCALING.md)", status: 2)
+            fail("this command reads SQLite stores only so far; --store clickhouse://… works with every command but serve and bench (docs/SCALING.md)", status: 2)
         }
         if readOnly, access(path, F_OK) != 0 { fail("no database at \(path) (run `flowtrail ingest` first)") }
         do {

@@ -140,22 +140,26 @@ struct QueryCommand: ParsableCommand {
         if !follow { warnAboutLostEvents(store, since: since, until: until) }
     }
 
-    /// The same answers from a ClickHouse store (following is SQLite's only, so far).
+    /// The same answers from a ClickHouse store.
     private func runOnClickHouse(_ store: ClickHouseStore, _ filters: [Typed], since: Int64?, until: Int64?) throws {
-        if follow { fail("--follow reads SQLite stores only so far", status: 2) }
         let queries = ClickHouseQueries(store: store, filters: filters)
         defer {
-            warnAboutLostEvents(store, since: since, until: until)
+            if !follow { warnAboutLostEvents(store, since: since, until: until) }
         }
         if count {
             do { print(try queries.count(since: since, until: until)) } catch { fail("\(error)") }
             return
         }
-        let window: QueryWindow = all ? .all : first.map { .first($0) } ?? .last(last ?? 20)
+        let window: QueryWindow? = all ? .all : first.map { .first($0) } ?? last.map { .last($0) }
+            ?? (follow ? (since != nil ? .all : nil) : .last(20))
         let printer = FlowPrinter(output: output, color: color.enabled, timeFormat: HubbleTimeFormat(name: timeFormat),
                                   printNodeName: printNodeName)
         do {
-            try queries.lines(since: since, until: until, window: window) { printer.write($0) }
+            // Taken before the history is read, so nothing stored meanwhile is missed when following.
+            var tail = follow ? try ClickHouseTail(queries) : nil
+            if let window { try queries.lines(since: since, until: until, window: window) { printer.write($0) } }
+            printer.flush()
+            try tail?.follow { printer.write($0) } idle: { printer.flush() }
         } catch {
             printer.flush()
             fail("\(error)")

@@ -64,11 +64,24 @@ struct SummaryCommand: ParsableCommand {
         let minutes = SummaryReport.bucketMinutes[bucket.rawValue]!
         let (since, until) = try range.bounds()
         let filters = try filter.checked()
+        func show(_ report: SummaryReport) {
+            print(output == .json ? report.json() : report.table(), terminator: output == .json ? "\n" : "")
+        }
+        if let clickhouse = database.openClickHouse() {
+            defer { clickhouse.close() }
+            do {
+                show(try ClickHouseReports.summary(clickhouse, since: since, until: until, bucketMinutes: minutes, filters: filters))
+            } catch {
+                fail("\(error)")
+            }
+            warnAboutLostEvents(clickhouse, since: since, until: until)
+            return
+        }
         let store = try database.open(readOnly: true)
         do {
             let report = try SummaryReport.build(engine: try QueryEngine(store: store), since: since, until: until,
                                                  bucketMinutes: minutes, filters: filters)
-            print(output == .json ? report.json() : report.table(), terminator: output == .json ? "\n" : "")
+            show(report)
             warnAboutLostEvents(store, since: since, until: until)
         } catch {
             fail("\(error)")

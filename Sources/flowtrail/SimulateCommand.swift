@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FlowClickHouse
 import FlowPolicy
 import FlowQuery
 import FlowReports
@@ -45,23 +46,33 @@ struct SimulateCommand: ParsableCommand {
         do { set = try PolicySet.load(sources) } catch { fail("policy refused: \(error)", status: 2) }
         let (since, until) = try range.bounds()
         let filters = try filter.checked()
+        let perFlow = flows || output == .jsonl
+        let out = StdoutWriter()
+        func write(_ f: SimulatedFlow) { out.write(Simulation.flowJSON(f) + "\n") }
+        func show(_ sim: Simulation) {
+            if perFlow { return out.flush() }
+            switch output {
+            case .json: print(sim.json())
+            case .csv: print(sim.csv(), terminator: "")
+            default: print(sim.table(), terminator: "")
+            }
+        }
+        if let clickhouse = database.openClickHouse() {
+            defer { clickhouse.close() }
+            do {
+                show(try ClickHouseReports.simulate(clickhouse, set: set, since: since, until: until, filters: filters,
+                                                   perFlow: perFlow ? write : nil))
+            } catch {
+                fail("\(error)")
+            }
+            warnAboutLostEvents(clickhouse, since: since, until: until)
+            return
+        }
         let store = try database.open(readOnly: true)
         do {
             let engine = try QueryEngine(store: store)
-            if flows || output == .jsonl {
-                let out = StdoutWriter()
-                _ = try Simulation.run(engine: engine, set: set, since: since, until: until, filters: filters) { f in
-                    out.write(Simulation.flowJSON(f) + "\n")
-                }
-                out.flush()
-            } else {
-                let sim = try Simulation.run(engine: engine, set: set, since: since, until: until, filters: filters, workers: 2)
-                switch output {
-                case .json: print(sim.json())
-                case .csv: print(sim.csv(), terminator: "")
-                default: print(sim.table(), terminator: "")
-                }
-            }
+            show(try Simulation.run(engine: engine, set: set, since: since, until: until, filters: filters, workers: 2,
+                                    perFlow: perFlow ? write : nil))
             warnAboutLostEvents(store, since: since, until: until)
         } catch {
             fail("\(error)")

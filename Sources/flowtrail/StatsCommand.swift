@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowClickHouse
 import FlowStore
 
 /// `flowtrail stats`: what the database holds.
@@ -11,9 +12,14 @@ struct StatsCommand: ParsableCommand {
     @Flag(help: "The same as -o json.") var json = false
 
     func run() throws {
-        let store = try database.open(readOnly: true)
         do {
-            let stats = try StoreStats.read(store)
+            let stats: StoreStats
+            if let clickhouse = database.openClickHouse() {
+                defer { clickhouse.close() }
+                stats = try ClickHouseStats.read(clickhouse)
+            } else {
+                stats = try StoreStats.read(try database.open(readOnly: true))
+            }
             print(json || output == .json ? stats.json() : stats.text())
         } catch {
             fail("\(error)")
