@@ -103,7 +103,7 @@ let package = Package(
             name: "FlowServer",
             dependencies: [
                 "FlowModel", "FlowStore", "FlowIngest", "FlowQuery", "FlowExport", "FlowReports", "FlowPolicy",
-                "FlowHubble", "HubbleProtos",
+                "FlowHubble", "HubbleProtos", "FlowClickHouse",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

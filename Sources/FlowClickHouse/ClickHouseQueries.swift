@@ -18,24 +18,31 @@ public struct ClickHouseQueries {
         condition = ClickHouseCompiler.compile(filters)
     }
 
-    /// The WHERE clause: the time range and the compiled condition.
-    public func whereClause(since: Int64?, until: Int64?) -> String {
+    /// The WHERE conditions: the time range and the compiled condition (none when all pass).
+    func conditions(since: Int64?, until: Int64?) -> [String] {
         var parts: [String] = []
         if let since { parts.append("time >= \(since)") }
         if let until { parts.append("time < \(until)") }
         if condition.sql != "1" { parts.append(condition.sql) }
+        return parts
+    }
+
+    /// The WHERE clause: the time range and the compiled condition.
+    public func whereClause(since: Int64?, until: Int64?) -> String {
+        let parts = conditions(since: since, until: until)
         return parts.isEmpty ? "" : "WHERE " + parts.joined(separator: " AND ")
     }
 
     /// The statement `lines` runs, for `explain`.
     public func statement(since: Int64?, until: Int64?, window: QueryWindow) -> String {
-        var sql = "SELECT \(ClickHouseLine.select) FROM flows FINAL \(whereClause(since: since, until: until))"
         switch window {
-        case .all: sql += " ORDER BY time, h"
-        case .first(let n): sql += " ORDER BY time, h" + (condition.exact ? " LIMIT \(n)" : "")
-        case .last(let n): sql += " ORDER BY time DESC, h DESC" + (condition.exact ? " LIMIT \(n)" : "")
+        case .all:
+            ClickHouseHistory.statement(self, since: since, until: until, descending: false, limit: nil, after: nil)
+        case .first(let n):
+            ClickHouseHistory.statement(self, since: since, until: until, descending: false, limit: n, after: nil)
+        case .last(let n):
+            ClickHouseHistory.statement(self, since: since, until: until, descending: true, limit: n, after: nil)
         }
-        return sql + " FORMAT RowBinary"
     }
 
     /// Whether a stored line matches every part the SQL left out (the interpreter decides).
@@ -62,24 +69,7 @@ public struct ClickHouseQueries {
 
     /// The matching flows of the window, oldest first (as hubble observe prints them).
     public func lines(since: Int64? = nil, until: Int64? = nil, window: QueryWindow,
-                      _ body: @escaping (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        var limit: Int?
-        switch window {
-        case .all: limit = nil
-        case .first(let n), .last(let n): limit = n
-        }
-        if limit == 0 { return }
-        var newestFirst: [[UInt8]] = []
-        var found = 0
-        let descending: Bool = if case .last = window { true } else { false }
-        var reader = ClickHouseLine()
-        try store.rows(statement(since: since, until: until, window: window)) { r in
-            let line = try reader.read(&r).line
-            guard self.matches(line) else { return true }
-            found += 1
-            if descending { newestFirst.append(Array(line)) } else { try body(line) }
-            return limit.map { found < $0 } ?? true
-        }
-        for line in newestFirst.reversed() { try line.withUnsafeBufferPointer { try body($0) } }
+                      _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try ClickHouseHistory(store: store).page(filters, since: since, until: until, window: window) { line, _ in try body(line) }
     }
 }

@@ -125,20 +125,17 @@ public enum ClickHouseReports {
                    \(ClickHouseLine.select)
             FROM flows FINAL WHERE time >= \(from) AND time < \(to)\(filter) ORDER BY time, h FORMAT RowBinary
             """
-        return try Simulation.run(set: set, since: from, until: to, lostEvents: try lostEvents(store, since: from, until: to), flows: { each in
-            // `rows` returns only once the last row was read: the closure does not outlive the call.
-            try withoutActuallyEscaping(each) { body in
-                var reader = ClickHouseLine()
-                try store.rows(sql) { r in
-                    let source = try r.string(), destination = try r.string(), sourceIP = try r.string(), destinationIP = try r.string()
-                    let names = try r.string()
-                    let (time, line) = try reader.read(&r)
-                    if queries.matches(line) {
-                        try body(SimulationInput(time: time, line: line, source: source, destination: destination,
-                                                 sourceIP: sourceIP, destinationIP: destinationIP, destinationNames: names))
-                    }
-                    return true
+        return try Simulation.run(set: set, since: from, until: to, lostEvents: try lostEvents(store, since: from, until: to), flows: { body in
+            var reader = ClickHouseLine()
+            try store.rows(sql) { r in
+                let source = try r.string(), destination = try r.string(), sourceIP = try r.string(), destinationIP = try r.string()
+                let names = try r.string()
+                let (time, line) = try reader.read(&r)
+                if queries.matches(line) {
+                    try body(SimulationInput(time: time, line: line, source: source, destination: destination,
+                                             sourceIP: sourceIP, destinationIP: destinationIP, destinationNames: names))
                 }
+                return true
             }
         }, perFlow: perFlow)
     }

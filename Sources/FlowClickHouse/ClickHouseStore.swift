@@ -73,15 +73,22 @@ public final class ClickHouseStore {
     }
 
     /// Streams a `FORMAT RowBinary` answer row by row; `row` reads one row and returns false
-    /// to stop.
-    func rows(_ sql: String, _ row: @escaping (inout RowBinaryReader) throws -> Bool) throws {
+    /// to stop. `row` runs before this returns, never after.
+    func rows(_ sql: String, _ row: (inout RowBinaryReader) throws -> Bool) throws {
         let parser = RowBinaryStream()
         var stopped = false
-        try Self.wait {
-            try await self.client.stream(sql, settings: ["max_execution_time": "600"]) { chunk in
-                let more = try chunk.withUnsafeReadableBytes { try parser.feed($0, row) }
-                if !more { stopped = true }
-                return more
+        try withoutActuallyEscaping(row) { row in
+            // The waiting task may be freed a moment after it signalled: it holds the box, and
+            // the box lets go of `row` before this call ends.
+            let box = RowHandler(row)
+            defer { box.row = nil }
+            try Self.wait {
+                try await self.client.stream(sql, settings: ["max_execution_time": "600"]) { chunk in
+                    guard let row = box.row else { return false }
+                    let more = try chunk.withUnsafeReadableBytes { try parser.feed($0, row) }
+                    if !more { stopped = true }
+                    return more
+                }
             }
         }
         if !stopped, let leftover = parser.leftover {
@@ -212,4 +219,10 @@ extension ClickHouseStore: SourcePositions {
 
     /// ClickHouse stores began after positions were kept by fingerprint: none.
     public func legacyPosition(path: String) throws -> SourcePosition? { nil }
+}
+
+/// Holds the row handler of one `rows` call while its query streams.
+private final class RowHandler {
+    var row: ((inout RowBinaryReader) throws -> Bool)?
+    init(_ row: @escaping (inout RowBinaryReader) throws -> Bool) { self.row = row }
 }

@@ -73,20 +73,26 @@ public struct ClickHouseTail {
     /// - Throws: `ClickHouseError`, or what `body` throws.
     public mutating func follow(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void, idle: () -> Void) throws {
         while true {
-            let now = try poll()
-            if now != state, now.count > 0 {
-                state = now
-                var found = false
-                try read(from: (newest ?? now.newest) - lateness) { _, line in
-                    found = true
-                    try body(line)
-                }
-                newest = max(newest ?? now.newest, now.newest)
-                let oldest = newest! - lateness
-                sent = sent.filter { $0.value >= oldest }
-                if found { idle() }
-            }
+            if try next(body) { idle() }
             usleep(interval)
         }
+    }
+
+    /// One poll: calls `body` with each matching flow stored since the last one, oldest first;
+    /// true when there was any.
+    /// - Throws: `ClickHouseError`, or what `body` throws.
+    public mutating func next(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
+        let now = try poll()
+        guard now != state, now.count > 0 else { return false }
+        state = now
+        var found = false
+        try read(from: (newest ?? now.newest) - lateness) { _, line in
+            found = true
+            try body(line)
+        }
+        newest = max(newest ?? now.newest, now.newest)
+        let oldest = newest! - lateness
+        sent = sent.filter { $0.value >= oldest }
+        return found
     }
 }

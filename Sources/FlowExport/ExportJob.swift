@@ -16,7 +16,7 @@ public enum ExportJob {
 
     /// Runs the export; `emit` gets each full chunk (and the last, partial one) and may
     /// throw to stop it (a client that went away). `emit` runs on the calling thread.
-    public static func run(engine: QueryEngine, filters: [Typed], since: Int64?, until: Int64?,
+    public static func run(history: any FlowHistory, filters: [Typed], since: Int64?, until: Int64?,
                            renderer: ExportRenderer, chunkSize: Int = chunkSize,
                            emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         let out = FlowModel.ByteBuffer(capacity: chunkSize + 64 * 1024)
@@ -30,11 +30,11 @@ public enum ExportJob {
             }
         }
         guard !renderer.wholeLines else {
-            try engine.page(filters, since: since, until: until) { line, _ in try record(line) }
+            try history.all(filters, since: since, until: until) { line, _ in try record(line) }
             if out.count > 0 { try emit(out.bytes) }
             return
         }
-        // SQLite runs on a thread of its own; this thread renders and emits, so `emit` never
+        // The store's reads run on a thread of their own; this thread renders and emits, so `emit` never
         // leaves the caller's thread (and never outlives this call).
         let queue = BatchQueue(capacity: batchesInFlight)
         let failure = ErrorBox()
@@ -46,7 +46,7 @@ public enum ExportJob {
             }
             var batch = queue.fresh()
             do {
-                try engine.page(filters, since: since, until: until) { line, _ in
+                try history.all(filters, since: since, until: until) { line, _ in
                     batch.bytes.append(line)
                     batch.ends.append(batch.bytes.count)
                     if batch.bytes.count >= batchBytes {

@@ -159,24 +159,6 @@ public final class QueryEngine {
         try page(filters, since: since, until: until, window: window) { line, _ in try body(line) }
     }
 
-    /// `lines` with each flow's key.
-    public func page(_ filters: [Typed], since: Int64? = nil, until: Int64? = nil, window: QueryWindow,
-                     _ body: (UnsafeBufferPointer<UInt8>, FlowKey) throws -> Void) throws {
-        switch window {
-        case .all:
-            try page(filters, since: since, until: until, body)
-        case .first(let n):
-            try page(filters, since: since, until: until, limit: n, body)
-        case .last(let n):
-            // Newest first from SQLite, then printed in time order.
-            var newestFirst: [([UInt8], FlowKey)] = []
-            try page(filters, since: since, until: until, descending: true, limit: n) { line, key in
-                newestFirst.append((Array(line), key))
-            }
-            for (line, key) in newestFirst.reversed() { try line.withUnsafeBufferPointer { try body($0, key) } }
-        }
-    }
-
     /// SQLite's plan for one partition's statement.
     public func plan(_ filters: [Typed], day: Int64) throws -> [String] {
         let (sql, params) = statement(filters, day: day, descending: true, limit: 20)

@@ -36,14 +36,14 @@ extension APIContext {
             do {
                 try await pool.run { reader in
                     // A client that goes away stops the SQL at once, and its reader is freed.
-                    pipe.whenCancelled { reader.store.db.stop() }
+                    pipe.whenCancelled { reader.stop() }
                     defer { pipe.producerDone() }
                     let renderer = ExportRenderer(format: format, columns: columns, raw: raw)
-                    try ExportJob.run(engine: reader.engine, filters: query.filters, since: query.since,
+                    try ExportJob.run(history: reader.reads.history, filters: query.filters, since: query.since,
                                       until: query.until, renderer: renderer) { chunk in
                         try pipe.send(chunk)
                         // The timeout bounds the work for each chunk, not the whole export.
-                        reader.store.db.deadline = Clock.monotonic() + pool.timeout
+                        reader.deadline = Clock.monotonic() + pool.timeout
                     }
                 }
                 pipe.finish()

@@ -50,9 +50,10 @@ enum PageCursor {
     static func decode(_ text: String, descending: Bool) throws -> FlowKey {
         let bad = APIError.badParameter("cursor", "not a cursor from a previous page of this order")
         guard let bytes = unbase64url(text), let plain = String(validating: bytes, as: UTF8.self) else { throw bad }
+        // Ids are SQLite row ids or ClickHouse identity hashes (any Int64).
         let parts = plain.split(separator: ".")
         guard parts.count == 3, parts[0] == (descending ? "d" : "a"), let t = Int64(parts[1]), let id = Int64(parts[2]),
-              id >= 0, t > Int64.min else { throw bad }
+              t > Int64.min else { throw bad }
         return FlowKey(time: t, id: id)
     }
 

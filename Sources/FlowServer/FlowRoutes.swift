@@ -19,7 +19,13 @@ extension APIContext {
         let allowed = savedFilter == nil ? Self.flowParameters : Self.flowParameters.subtracting(["filter"])
         let params = try QueryParameters(request.uri.query, allowed: allowed)
         let query = try FlowRequest(params, extraFilters: savedFilter.map { [$0] } ?? [])
-        if try params.bool("follow") { return follow(query, channel: channel) }
+        if try params.bool("follow") {
+            // Begun before the response, as the SQLite subscription is: nothing stored meanwhile is missed.
+            if let polled = try await pool.run({ try $0.reads.polledFeed(query.filters) }) {
+                return follow(polled, channel: channel)
+            }
+            return follow(query, channel: channel)
+        }
         let limit = try params.int("limit", default: 100, range: 1...10_000)
         let descending: Bool
         switch params["order"] ?? "desc" {
@@ -38,8 +44,8 @@ extension APIContext {
             var last: FlowKey?
             var n = 0
             do {
-                try reader.engine.page(query.filters, since: query.since, until: query.until, descending: descending,
-                                       limit: limit, after: after) { line, key in
+                try reader.reads.history.page(query.filters, since: query.since, until: query.until, descending: descending,
+                                              limit: limit, after: after) { line, key in
                     // A page stops early at the byte limit; its cursor leads on to the rest.
                     if n > 0, out.count + line.count > maxBytes { throw PageFull() }
                     if let csv {
@@ -53,7 +59,7 @@ extension APIContext {
                     n += 1
                 }
             } catch is PageFull {}
-            let lost = LostEvents.summaryJSON(reader.engine.store.db, since: query.since, until: query.until)
+            let lost = reader.reads.lostEventsSummaryJSON(since: query.since, until: query.until)
             return (Array(out.bytes), last, n, lost)
         }
         let full = count == limit || body.count + 64 * 1024 > maxBytes
@@ -86,8 +92,8 @@ extension APIContext {
         let params = try QueryParameters(request.uri.query, allowed: FlowRequest.parameters)
         let query = try FlowRequest(params)
         let (n, lost) = try await pool.run { reader in
-            (try reader.engine.count(query.filters, since: query.since, until: query.until),
-             LostEvents.summaryJSON(reader.engine.store.db, since: query.since, until: query.until))
+            (try reader.reads.history.count(query.filters, since: query.since, until: query.until),
+             reader.reads.lostEventsSummaryJSON(since: query.since, until: query.until))
         }
         return .json("{\"count\":\(n),\"lost_events\":\(lost)}")
     }
@@ -113,9 +119,11 @@ extension APIContext {
                 }
                 subscription.took(rows)
                 let chunk = try await pool.run { reader -> [UInt8] in
+                    // Commits come from this server's own ingest, into SQLite only.
+                    guard let engine = reader.sqlite?.engine else { return [] }
                     let out = FlowModel.ByteBuffer(capacity: 16 * 1024)
                     for r in rows {
-                        try reader.engine.committed(query.filters, r, since: query.since, until: query.until) { line in
+                        try engine.committed(query.filters, r, since: query.since, until: query.until) { line in
                             out.append(line)
                             out.append(0x0A)
                         }
@@ -123,6 +131,30 @@ extension APIContext {
                     return Array(out.bytes)
                 }
                 guard !chunk.isEmpty else { continue }
+                try await waitUntilWritable(channel, timeout: writeTimeout)
+                try await writer.write(NIOCore.ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: .contentType(ExportFormat.ndjson.contentType), body: body)
+    }
+}
+
+extension APIContext {
+    /// `follow=true` on a store other processes write (ClickHouse): each poll's new matching
+    /// flows, one NDJSON line each, until the client goes or the server shuts down.
+    func follow(_ polled: PolledFeed, channel: any Channel) -> Response {
+        let pool = self.pool, feed = self.feed, writeTimeout = limits.writeTimeout
+        let body = ResponseBody { writer in
+            // A client that left is noticed here, not only at a write: a quiet stream writes nothing.
+            while channel.isActive, !feed.isClosed {
+                let lines = try await pool.run { _ in try polled.poll() }
+                if lines.isEmpty {
+                    try await Task.sleep(for: PolledFeed.interval)
+                    continue
+                }
+                var chunk: [UInt8] = []
+                for line in lines { chunk += line + [0x0A] }
                 try await waitUntilWritable(channel, timeout: writeTimeout)
                 try await writer.write(NIOCore.ByteBuffer(bytes: chunk))
             }

@@ -1,3 +1,4 @@
+import FlowClickHouse
 import FlowIngest
 import FlowStore
 import Foundation
@@ -17,6 +18,9 @@ public struct StartupError: Error, CustomStringConvertible {
 /// How `flowtrail serve` runs.
 public struct ServerOptions: Sendable {
     public var databasePath = "flowtrail.db"
+    /// Serve a ClickHouse store instead of the SQLite file (read only: no `follow`, no pushed
+    /// bodies; `flowtrail ingest --store` writes it).
+    public var clickhouse: StoreURL?
     public var host = "127.0.0.1"
     public var port = 4290
     /// Files to follow (tail -F) into the store while serving.
@@ -63,17 +67,32 @@ public enum FlowServer {
             defer { close(fd) }
             if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw StartupError("cannot follow \(path): it is a directory") }
         }
-        // The writer opens first: it creates and migrates a new database before readers look.
-        let store = try FlowStore(path: options.databasePath)
         let feed = LiveFeed()
         let metrics = ServerMetrics()
-        var ingestOptions = IngestOptions()
-        ingestOptions.retention = options.retention
-        let ingest = try IngestService(store: store, sources: options.follow, options: ingestOptions, feed: feed, metrics: metrics)
-        let pool = try ReaderPool(path: options.databasePath, size: options.readers, timeout: options.queryTimeout,
+        let pool: ReaderPool, ingest: IngestService?, name: String
+        if let url = options.clickhouse {
+            // Read only: ingest into ClickHouse runs as `flowtrail ingest --store` beside each node.
+            guard options.follow.isEmpty, options.retention == nil else {
+                throw StartupError("serve --store reads ClickHouse only: ingest with `flowtrail ingest --store \(url) [--retention D] FILE…` (docs/SCALING.md)")
+            }
+            let store: ClickHouseStore
+            do { store = try ClickHouseStore(url, create: false) } catch { throw StartupError("\(error)") }
+            pool = ReaderPool(clickhouse: store, size: options.readers, timeout: options.queryTimeout, wait: options.limits.readerWait)
+            ingest = nil
+            name = "\(url)"
+        } else {
+            // The writer opens first: it creates and migrates a new database before readers look.
+            let store = try FlowStore(path: options.databasePath)
+            var ingestOptions = IngestOptions()
+            ingestOptions.retention = options.retention
+            ingest = try IngestService(store: store, sources: options.follow, options: ingestOptions, feed: feed, metrics: metrics)
+            pool = try ReaderPool(path: options.databasePath, size: options.readers, timeout: options.queryTimeout,
                                   wait: options.limits.readerWait)
-        let api = APIContext(pool: pool, feed: feed, inbox: ingest.inbox, metrics: metrics, bodyLimit: options.bodyLimit,
-                             limits: options.limits, ingestHealth: ingest.health, databasePath: store.path,
+            name = String(options.databasePath.split(separator: "/").last ?? "")
+        }
+        let api = APIContext(pool: pool, feed: feed, inbox: ingest?.inbox, metrics: metrics, bodyLimit: options.bodyLimit,
+                             limits: options.limits, ingestHealth: ingest?.health,
+                             databasePath: options.clickhouse == nil ? options.databasePath : "",
                              web: WebPage(root: options.webRoot))
         let router = makeRouter(api, token: options.token, loopback: options.isLoopback, allowedHosts: options.allowedHosts)
         var logger = Logger(label: "flowtrail")
@@ -87,7 +106,7 @@ public enum FlowServer {
         let app = Application(
             router: router,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [ConnectionGuard(limits: limits, count: connections, health: ingest.health)],
+                additionalChannelHandlers: [ConnectionGuard(limits: limits, count: connections, health: ingest?.health)],
                 idleTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9)),
                 httpDecoderConfiguration: decoder)),
             // A deep accept queue: a burst of connections (a load balancer's, a thousand clients
@@ -96,7 +115,7 @@ public enum FlowServer {
                                  backlog: min(4096, max(256, limits.maxConnections))),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port
-                print("flowtrail: serving \(options.databasePath.split(separator: "/").last ?? "") on http://\(options.host):\(port)")
+                print("flowtrail: serving \(name) on http://\(options.host):\(port)")
                 fflush(stdout)
             },
             logger: logger
@@ -113,7 +132,7 @@ public enum FlowServer {
         if let grpcHost = options.grpc.host {
             services.append(try GRPCListener(options: options.grpc, host: grpcHost, pool: pool, feed: feed, token: options.token))
         }
-        services.append(ingest)
+        if let ingest { services.append(ingest) } else { services.append(FeedCloser(feed: feed)) }
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

@@ -77,8 +77,14 @@ final class LiveFeed: @unchecked Sendable {
         subscribers.withLock { $0.removeValue(forKey: id) }?.continuation.finish()
     }
 
+    private let closed = Mutex(false)
+
+    /// Whether the server is shutting down: streams that poll a store (`PolledFeed`) end.
+    var isClosed: Bool { closed.withLock { $0 } }
+
     /// Ends every stream (server shutdown).
     func close() {
+        closed.withLock { $0 = true }
         for s in subscribers.withLock({ s in defer { s.removeAll() }; return Array(s.values) }) { s.continuation.finish() }
     }
 

@@ -1,3 +1,4 @@
+import FlowClickHouse
 import FlowQuery
 import FlowStore
 import NIOPosix
@@ -5,27 +6,47 @@ import NIOPosix
 import Glibc
 #endif
 
-/// One read-only connection with its query engine (and its SQL functions).
+/// One reader of the store: a read-only SQLite connection with its query engine (and its SQL
+/// functions), or a share of the ClickHouse store.
 final class Reader: @unchecked Sendable {
-    let store: FlowStore
-    let engine: QueryEngine
+    /// What the routes read.
+    let reads: any StoreReads
+    /// The SQLite connection; nil on ClickHouse.
+    let sqlite: SQLiteReads?
     private var dataVersion: Int64 = -1
 
     init(path: String) throws {
-        store = try FlowStore(path: path, readOnly: true)
-        engine = try QueryEngine(store: store)
+        let store = try FlowStore(path: path, readOnly: true)
+        let engine = try QueryEngine(store: store)
         // A page of up to 100 flows can touch 100 blocks; keep the hot ones across requests.
         engine.reader.cacheSize = 64
+        sqlite = SQLiteReads(store: store, engine: engine)
+        reads = sqlite!
+    }
+
+    init(clickhouse: ClickHouseReads) {
+        sqlite = nil
+        reads = clickhouse
     }
 
     /// Picks up partitions that other connections created since this one last looked
     /// (`data_version` changes whenever another connection commits).
     func refresh() throws {
+        guard let store = sqlite?.store else { return }
         let v = try store.db.scalar("PRAGMA data_version") ?? 0
         if v != dataVersion {
             try store.reloadPartitions()
             dataVersion = v
         }
+    }
+
+    /// Interrupts the running SQL at once (SQLite; a ClickHouse query runs to its end).
+    func stop() { sqlite?.store.db.stop() }
+
+    /// When SQLite interrupts the running statement (monotonic seconds), nil for never.
+    var deadline: Double? {
+        get { sqlite?.store.db.deadline }
+        set { sqlite?.store.db.deadline = newValue }
     }
 }
 
@@ -47,7 +68,18 @@ actor ReaderPool {
     nonisolated let size: Int
 
     init(path: String, size: Int, timeout: Double, wait: Double = 5) throws {
-        free = try (0..<size).map { _ in try Reader(path: path) }
+        try self.init(readers: (0..<size).map { _ in try Reader(path: path) }, timeout: timeout, wait: wait)
+    }
+
+    /// `size` readers sharing one ClickHouse store (its client runs their queries at once).
+    init(clickhouse: ClickHouseStore, size: Int, timeout: Double, wait: Double = 5) {
+        let reads = ClickHouseReads(store: clickhouse)
+        self.init(readers: (0..<size).map { _ in Reader(clickhouse: reads) }, timeout: timeout, wait: wait)
+    }
+
+    private init(readers: [Reader], timeout: Double, wait: Double) {
+        let size = readers.count
+        free = readers
         threads = NIOThreadPool(numberOfThreads: size)
         threads.start()
         self.timeout = timeout
@@ -94,17 +126,17 @@ actor ReaderPool {
         }
         defer { release(reader) }
         // Cleared before the watch can stop it: a client leaving in between must not be missed.
-        reader.store.db.clearStop()
+        reader.sqlite?.store.db.clearStop()
         if watch?.isGone == true { throw CancellationError() }
         let timeout = self.timeout
         // Removed (below, first) before the reader is released: it must not stop the next request.
-        let token = watch?.onGone { reader.store.db.stop() }
+        let token = watch?.onGone { reader.stop() }
         defer { watch?.remove(token) }
         return try await threads.runIfActive {
             Self.lowerThreadPriority()
             try reader.refresh()
-            reader.store.db.deadline = Clock.monotonic() + timeout
-            defer { reader.store.db.deadline = nil }
+            reader.deadline = Clock.monotonic() + timeout
+            defer { reader.deadline = nil }
             do {
                 return try body(reader)
             } catch let e as StoreError where e.interrupted {

@@ -10,7 +10,7 @@ extension APIContext {
         let format = params["format"] ?? "json"
         guard ["json", "csv", "yaml"].contains(format) else { throw APIError.badParameter("format", "expected json, csv or yaml") }
         let text = try await pool.run { reader -> String in
-            try DefaultDenyReport.build(engine: reader.engine, since: query.since, until: query.until, filters: query.filters)
+            try reader.reads.defaultDeny(since: query.since, until: query.until, filters: query.filters)
                 .render(format)
         }
         let type = format == "csv" ? "text/csv; charset=utf-8" : format == "yaml" ? "application/yaml" : "application/json"
@@ -24,8 +24,7 @@ extension APIContext {
             throw APIError.badParameter("bucket", "expected 1m, 5m or 1h")
         }
         let json = try await pool.run { reader in
-            try SummaryReport.build(engine: reader.engine, since: query.since, until: query.until, bucketMinutes: minutes,
-                                    filters: query.filters).json()
+            try reader.reads.summary(since: query.since, until: query.until, bucketMinutes: minutes, filters: query.filters).json()
         }
         return .json(json)
     }

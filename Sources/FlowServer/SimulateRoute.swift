@@ -34,8 +34,7 @@ extension APIContext {
         let text = try await pool.run { reader -> String in
             if format == "jsonl" {
                 var lines = ""
-                _ = try Simulation.run(engine: reader.engine, set: set, since: query.since, until: query.until,
-                                       filters: query.filters) { f in
+                _ = try reader.reads.simulate(set: set, since: query.since, until: query.until, filters: query.filters) { f in
                     lines += Simulation.flowJSON(f) + "\n"
                     // One answer is held in memory: bounded, as pages are.
                     if lines.utf8.count > Self.jsonlLimit {
@@ -45,7 +44,7 @@ extension APIContext {
                 }
                 return lines
             }
-            let sim = try Simulation.run(engine: reader.engine, set: set, since: query.since, until: query.until, filters: query.filters)
+            let sim = try reader.reads.simulate(set: set, since: query.since, until: query.until, filters: query.filters, perFlow: nil)
             return format == "csv" ? sim.csv() : sim.json()
         }
         let type = format == "csv" ? "text/csv; charset=utf-8" : format == "jsonl" ? "application/x-ndjson" : "application/json"

@@ -25,7 +25,7 @@ extension APIContext {
 
     func stats(_ request: Request) async throws -> Response {
         _ = try QueryParameters(request.uri.query, allowed: [])
-        let json = try await pool.run { try StoreStats.read($0.store).json(hidePaths: true) }
+        let json = try await pool.run { try $0.reads.stats().json(hidePaths: true) }
         return .json(json)
     }
 
@@ -35,9 +35,8 @@ extension APIContext {
         let query = try FlowRequest(params)
         let limit = try params.int("limit", default: 100, range: 1...10_000)
         let json = try await pool.run { reader -> String in
-            let db = reader.engine.store.db
-            let total = try LostEvents.total(db, since: query.since, until: query.until)
-            let list = try LostEvents.list(db, since: query.since, until: query.until, limit: limit)
+            let total = try reader.reads.lostEventTotals(since: query.since, until: query.until)
+            let list = try reader.reads.lostEventList(since: query.since, until: query.until, limit: limit)
             return "{\"records\":\(total.records),\"events_lost\":\(total.events),\"lost_events\":["
                 + list.map(LostEvents.json).joined(separator: ",") + "]}"
         }
@@ -46,7 +45,7 @@ extension APIContext {
 
     func prometheus(_ request: Request) async throws -> Response {
         _ = try QueryParameters(request.uri.query, allowed: [])
-        let stats = try await pool.run { try StoreStats.read($0.store) }
+        let stats = try await pool.run { try $0.reads.stats() }
         let text = metrics.render(stats)
         return Response(status: .ok, headers: .contentType("text/plain; version=0.0.4; charset=utf-8"),
                         body: .init(byteBuffer: NIOCore.ByteBuffer(bytes: text)))

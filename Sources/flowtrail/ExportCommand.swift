@@ -32,34 +32,13 @@ struct ExportCommand: ParsableCommand {
         let cols: ExportColumns?
         do { cols = try columns.map { try ExportColumns(list: $0) } } catch { fail("--\(error)") }
         let renderer = ExportRenderer(format: ExportFormat(name: output.rawValue)!, columns: cols, raw: raw)
-        if let clickhouse = database.openClickHouse() {
-            defer { clickhouse.close() }
-            let out = StdoutWriter()
-            let chunk = FlowModel.ByteBuffer(capacity: ExportJob.chunkSize + 65536)
-            renderer.header(into: chunk)
-            do {
-                try ClickHouseQueries(store: clickhouse, filters: filters).lines(since: since, until: until, window: .all) { line in
-                    renderer.record(line, into: chunk)
-                    if chunk.count >= ExportJob.chunkSize {
-                        out.write(chunk.bytes)
-                        chunk.removeAll()
-                    }
-                }
-            } catch {
-                out.write(chunk.bytes)
-                out.flush()
-                fail("\(error)")
-            }
-            out.write(chunk.bytes)
-            out.flush()
-            warnAboutLostEvents(clickhouse, since: since, until: until)
-            return
-        }
-        let store = try database.open(readOnly: true)
+        let clickhouse = database.openClickHouse()
+        defer { clickhouse?.close() }
+        let store = clickhouse == nil ? try database.open(readOnly: true) : nil
         let out = StdoutWriter()
         do {
-            let engine = try QueryEngine(store: store)
-            try ExportJob.run(engine: engine, filters: filters, since: since, until: until, renderer: renderer) {
+            let history: any FlowHistory = if let clickhouse { ClickHouseHistory(store: clickhouse) } else { try QueryEngine(store: store!) }
+            try ExportJob.run(history: history, filters: filters, since: since, until: until, renderer: renderer) {
                 out.write($0)
             }
         } catch {
@@ -67,6 +46,7 @@ struct ExportCommand: ParsableCommand {
             fail("\(error)")
         }
         out.flush()
-        warnAboutLostEvents(store, since: since, until: until)
+        if let clickhouse { warnAboutLostEvents(clickhouse, since: since, until: until) }
+        if let store { warnAboutLostEvents(store, since: since, until: until) }
     }
 }

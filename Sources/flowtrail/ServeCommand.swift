@@ -44,11 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
     var webRoot: String?
 
     func run() async throws {
-        if database.storeURL != nil {
-            fail("serve reads SQLite stores only so far; --store clickhouse://… works with every other command (docs/SCALING.md)", status: 2)
-        }
         var options = ServerOptions()
         options.databasePath = database.path
+        options.clickhouse = database.storeURL
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
             throw ValidationError("--listen: expected ADDRESS:PORT, such as 127.0.0.1:4290")
         }

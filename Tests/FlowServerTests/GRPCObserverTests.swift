@@ -10,7 +10,7 @@ final class GRPCObserverTests: XCTestCase {
     static var ready = false
 
     /// grpcio-tools, installed from PyPI when missing (as .ci/run's machine starts without it).
-    func requireGRPCTools() throws {
+    static func requireGRPCTools() throws {
         if Self.ready { return }
         if try SchemathesisTests.run(["python3", "-c", "import grpc_tools, grpc"], timeout: 60).0 != 0 {
             let (status, output) = try SchemathesisTests.run(["python3", "-m", "pip", "install", "-q", "grpcio-tools"], timeout: 600)
@@ -19,7 +19,7 @@ final class GRPCObserverTests: XCTestCase {
         Self.ready = true
     }
 
-    func client(_ port: Int, _ calls: [String], extra: [String] = []) throws -> [[String: Any]] {
+    static func client(_ port: Int, _ calls: [String], extra: [String] = []) throws -> [[String: Any]] {
         let (status, output) = try SchemathesisTests.run(
             ["python3", Paths.packageRoot.appendingPathComponent("Tests/Scripts/observer_client.py").path, String(port)] + extra + calls,
             timeout: 300)
@@ -35,7 +35,7 @@ final class GRPCObserverTests: XCTestCase {
     }
 
     func testAnOutsideClientReadsTheHistory() throws {
-        try requireGRPCTools()
+        try Self.requireGRPCTools()
         let s = try Scratch()
         let db = s.path("g.db"), file = s.path("in.jsonl"), more = s.path("more.jsonl")
         try writeLines(generatedLines(3_000, seed: 141), to: file)
@@ -57,7 +57,7 @@ final class GRPCObserverTests: XCTestCase {
         let dropped = try count(db, ["--verdict", "DROPPED"])
         let kubeSystemNotUDP = try count(db, ["-n", "kube-system", "--not", "--protocol", "udp"])
         let atT = try count(db, ["--since", t, "--until", t])
-        let results = try client(port, [
+        let results = try Self.client(port, [
             "health", "status", "nodes", "namespaces",
             "flows:{\"number\":\"5\"}",
             "flows:{\"number\":\"3\",\"first\":true}",
@@ -117,7 +117,7 @@ final class GRPCObserverTests: XCTestCase {
     }
 
     func testTheTokenGuardsGRPCToo() throws {
-        try requireGRPCTools()
+        try Self.requireGRPCTools()
         let s = try Scratch()
         let db = s.path("t.db"), file = s.path("in.jsonl")
         try writeLines(generatedLines(50, seed: 143), to: file)
@@ -125,11 +125,11 @@ final class GRPCObserverTests: XCTestCase {
         let server = try ServerProcess(db: db, extra: ["--token", "s3cret"], grpc: true)
         defer { server.stop() }
         let port = try XCTUnwrap(server.grpcPort)
-        let without = try client(port, ["status", "flows:{\"number\":\"1\"}"])
+        let without = try Self.client(port, ["status", "flows:{\"number\":\"1\"}"])
         XCTAssertEqual(without.map { $0["error"] as? String }, ["UNAUTHENTICATED", "UNAUTHENTICATED"])
-        let wrong = try client(port, ["status"], extra: ["--token", "guess"])
+        let wrong = try Self.client(port, ["status"], extra: ["--token", "guess"])
         XCTAssertEqual(wrong.first?["error"] as? String, "UNAUTHENTICATED")
-        let with = try client(port, ["status", "flows:{\"number\":\"1\"}"], extra: ["--token", "s3cret"])
+        let with = try Self.client(port, ["status", "flows:{\"number\":\"1\"}"], extra: ["--token", "s3cret"])
         XCTAssertNotNil(with[0]["response"])
         XCTAssertEqual((with[1]["responses"] as? [Any])?.count, 1)
     }

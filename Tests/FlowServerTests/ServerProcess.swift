@@ -13,9 +13,10 @@ final class ServerProcess {
     /// servers side by side, and 4245 may be taken).
     private(set) var grpcPort: Int?
 
+    /// `db` is a SQLite file or a `clickhouse://` store URL.
     init(db: String, extra: [String] = [], grpc: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: Paths.flowtrail)
-        process.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:0", "--grpc-listen", grpc ? "127.0.0.1:0" : "off"] + extra
+        process.arguments = ["serve", db.hasPrefix("clickhouse://") ? "--store" : "--db", db, "--listen", "127.0.0.1:0", "--grpc-listen", grpc ? "127.0.0.1:0" : "off"] + extra
         process.standardOutput = output
         process.standardError = errors
         try process.run()

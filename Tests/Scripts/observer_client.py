@@ -5,11 +5,12 @@ Generates Python stubs from the project's Protos/ with grpcio-tools (in a tempor
 then runs the calls named on the command line against 127.0.0.1:PORT and prints one JSON
 object with what came back:
 
-  observer_client.py PORT [--token T] [--http PORT] CALL...
+  observer_client.py PORT [--token T] [--http PORT | --push-command CMD] CALL...
 
 CALLs: health, status, nodes, namespaces, flows:<GetFlowsRequest JSON>,
        follow:<GetFlowsRequest JSON>:<file of flow lines to POST to --http>:<expected count>
-       (POSTs the file once the first response came),
+       (POSTs the file once the first response came; with --push-command, runs CMD with the
+       file as its last argument instead: a store other processes write, such as ClickHouse),
        cancel:<GetFlowsRequest JSON> (starts a stream, reads one response, cancels).
 """
 import importlib
@@ -34,12 +35,15 @@ def main():
     port = int(args.pop(0))
     token = None
     http_port = None
+    push_command = None
     while args and args[0].startswith("--"):
         flag = args.pop(0)
         if flag == "--token":
             token = args.pop(0)
         elif flag == "--http":
             http_port = int(args.pop(0))
+        elif flag == "--push-command":
+            push_command = json.loads(args.pop(0))
     out = tempfile.mkdtemp(prefix="flowtrail-stubs-")
     protos = ["flow/flow.proto", "observer/observer.proto", "relay/relay.proto", "grpc/health/v1/health.proto"]
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", os.path.join(ROOT, "Protos"),
@@ -90,6 +94,9 @@ def main():
                 got = []
 
                 def push():
+                    if push_command:
+                        subprocess.run(push_command + [lines_file], check=True, stdout=subprocess.DEVNULL)
+                        return
                     body = open(lines_file, "rb").read()
                     urllib.request.urlopen(urllib.request.Request(
                         "http://127.0.0.1:%d/api/v1/ingest" % http_port, data=body, method="POST",

@@ -20,12 +20,25 @@ struct FlowStream {
     static let inMemoryLast = 5000
 
     func run(_ send: (Observer_GetFlowsResponse) async throws -> Void) async throws {
-        // Subscribed before the history is read, so nothing committed meanwhile is missed.
-        let subscription = plan.follow ? feed.subscribe(backlog: 256) : nil
+        // Subscribed (or polling begun) before the history is read, so nothing stored
+        // meanwhile is missed.
+        let plan = self.plan
+        let polled = plan.follow ? try await pool.run { try $0.reads.polledFeed(plan.filters) } : nil
+        let subscription = plan.follow && polled == nil ? feed.subscribe(backlog: 256) : nil
         defer { subscription.map { feed.unsubscribe($0.id) } }
         var sent = SentRows()
         var lost = try await lostRecords()
         try await history(&sent, &lost, send)
+        if let polled {
+            // Other processes write this store: poll it until the call or the server ends.
+            while !feed.isClosed {
+                try Task.checkCancellation()
+                let lines = try await pool.run { _ in try polled.poll() }
+                for line in lines { try await send(try line.withUnsafeBufferPointer { try FlowMessages.response($0, mask: plan.mask) }) }
+                if lines.isEmpty { try await Task.sleep(for: PolledFeed.interval) }
+            }
+            return
+        }
         guard let subscription else { return }
         for await rows in subscription.commits {
             if let missed = subscription.overflow {
@@ -34,13 +47,14 @@ struct FlowStream {
                 throw RPCError(code: .resourceExhausted, message: "the client read too slowly: \(missed) flows were not sent")
             }
             subscription.took(rows)
-            let plan = self.plan
             let fresh = rows.compactMap { sent.unsent($0) }
             guard !fresh.isEmpty else { continue }
             let responses = try await pool.run { reader -> [Observer_GetFlowsResponse] in
                 var out: [Observer_GetFlowsResponse] = []
+                // Commits come from this server's own ingest, into SQLite only.
+                guard let engine = reader.sqlite?.engine else { return out }
                 for r in fresh {
-                    try reader.engine.committed(plan.filters, r, since: plan.since) { line in
+                    try engine.committed(plan.filters, r, since: plan.since) { line in
                         out.append(try FlowMessages.response(line, mask: plan.mask))
                     }
                 }
@@ -64,7 +78,7 @@ struct FlowStream {
             let plan = self.plan
             let newestFirst = try await pool.run { reader -> [(FlowKey, Observer_GetFlowsResponse)] in
                 var out: [(FlowKey, Observer_GetFlowsResponse)] = []
-                try reader.engine.page(plan.filters, since: plan.since, until: plan.until, descending: true, limit: n) { line, key in
+                try reader.reads.history.page(plan.filters, since: plan.since, until: plan.until, descending: true, limit: n, after: nil) { line, key in
                     out.append((key, try FlowMessages.response(line, mask: plan.mask)))
                 }
                 return out
@@ -82,7 +96,7 @@ struct FlowStream {
             let start = try await pool.run { reader -> FlowKey? in
                 var seen = 0
                 var key: FlowKey?
-                try reader.engine.page(plan.filters, since: plan.since, until: plan.until, descending: true, limit: n + 1) { _, k in
+                try reader.reads.history.page(plan.filters, since: plan.since, until: plan.until, descending: true, limit: n + 1, after: nil) { _, k in
                     seen += 1
                     key = k
                 }
@@ -105,7 +119,7 @@ struct FlowStream {
             let from = cursor
             let batch = try await pool.run { reader -> [(FlowKey, Observer_GetFlowsResponse)] in
                 var out: [(FlowKey, Observer_GetFlowsResponse)] = []
-                try reader.engine.page(plan.filters, since: plan.since, until: plan.until, limit: size, after: from) { line, key in
+                try reader.reads.history.page(plan.filters, since: plan.since, until: plan.until, descending: false, limit: size, after: from) { line, key in
                     out.append((key, try FlowMessages.response(line, mask: plan.mask)))
                 }
                 return out
@@ -139,7 +153,7 @@ struct FlowStream {
         guard plan.sendsLostEvents, plan.history != .none else { return [] }
         let plan = self.plan
         return try await pool.run { reader in
-            try LostEvents.list(reader.store.db, since: plan.since, until: plan.until, limit: 10_000)
+            try reader.reads.lostEventList(since: plan.since, until: plan.until, limit: 10_000)
                 .sorted { ($0.time ?? .min) < ($1.time ?? .min) }
         }
     }

@@ -36,6 +36,11 @@ struct ObserverService: Observer_Observer.SimpleServiceProtocol {
                     throw RPCError(code: e.status == .serviceUnavailable ? .unavailable : .internalError, message: e.message)
                 } catch is CancellationError {
                     throw RPCError(code: .cancelled, message: "the call was cancelled")
+                } catch let e as RPCError {
+                    throw e
+                } catch {
+                    // A store's error (ClickHouse unreachable…): say what it was, not "unknown".
+                    throw RPCError(code: .internalError, message: "\(error)")
                 }
             } onCancelRPC: {
                 watch.markGone()
@@ -48,25 +53,21 @@ struct ObserverService: Observer_Observer.SimpleServiceProtocol {
         let started = self.started
         return try await Self.watched {
             try await pool.run { reader in
-                let db = reader.store.db
-                let totals = try db.rows("SELECT coalesce(sum(flows), 0), min(min_time), max(max_time) FROM partitions")[0]
-                let stored = totals[0].int ?? 0
-                let dropped = try reader.store.counter("retention_dropped_flows")
-                let nodes = try db.scalar("SELECT count(*) FROM dict WHERE kind = ?", [.int(Int64(DictionaryKind.nodeName.rawValue))]) ?? 0
-                let lastMinute = try reader.engine.count([], since: now - 60_000_000_000, until: now + 1)
+                let totals = try reader.reads.totals()
+                let lastMinute = try reader.reads.history.count([], since: now - 60_000_000_000, until: now + 1)
                 var r = Observer_ServerStatusResponse()
-                r.numFlows = UInt64(stored)
+                r.numFlows = UInt64(totals.stored)
                 // No ring buffer: the history is bounded by retention, not by a flow count.
                 r.maxFlows = 0
-                r.seenFlows = UInt64(stored + dropped)
+                r.seenFlows = UInt64(totals.stored + totals.dropped)
                 // The age of the history (Hubble's is its ring's): the CLI prints seen_flows /
                 // uptime as Flows/s when no flow came in the last minute, which is then the
                 // average rate over the stored history rather than over this process's life.
-                r.uptimeNs = UInt64(max(0, now - (totals[1].int ?? started)))
-                r.numConnectedNodes = Google_Protobuf_UInt32Value(UInt32(clamping: nodes))
+                r.uptimeNs = UInt64(max(0, now - (totals.first ?? started)))
+                r.numConnectedNodes = Google_Protobuf_UInt32Value(UInt32(clamping: totals.nodes))
                 r.numUnavailableNodes = Google_Protobuf_UInt32Value(0)
                 var version = Self.version
-                if let first = totals[1].int, let last = totals[2].int {
+                if let first = totals.first, let last = totals.last {
                     version += " (history \(FlowTime.format(first)) to \(FlowTime.format(last)))"
                 }
                 r.version = version
@@ -80,25 +81,15 @@ struct ObserverService: Observer_Observer.SimpleServiceProtocol {
         let uptime = UInt64(max(0, Clock.nowNanos() - started))
         return try await Self.watched {
             try await pool.run { reader in
-                let db = reader.store.db
-                var names: [Int64: String] = [:]
-                for r in try db.rows("SELECT id, value FROM dict WHERE kind = ?", [.int(Int64(DictionaryKind.nodeName.rawValue))]) {
-                    if let id = r[0].int, let name = r[1].text { names[id] = name }
-                }
-                var counts: [Int64: Int64] = [:]
-                for day in reader.store.days {
-                    for r in try db.rows("SELECT node_id, count(*) FROM \"\(FlowStore.flowTable(day))\" WHERE node_id IS NOT NULL GROUP BY node_id") {
-                        if let id = r[0].int { counts[id, default: 0] += r[1].int ?? 0 }
-                    }
-                }
+                let nodes = try reader.reads.nodes()
                 var response = Observer_GetNodesResponse()
-                response.nodes = names.sorted { $0.value < $1.value }.map { id, name in
+                response.nodes = nodes.sorted { $0.name < $1.name }.map { name, flows in
                     var node = Observer_Node()
                     node.name = name
                     node.version = Self.version
                     node.state = .nodeConnected
                     node.uptimeNs = uptime
-                    node.numFlows = UInt64(counts[id] ?? 0)
+                    node.numFlows = UInt64(flows)
                     node.seenFlows = node.numFlows
                     return node
                 }
@@ -110,14 +101,7 @@ struct ObserverService: Observer_Observer.SimpleServiceProtocol {
     func getNamespaces(request: Observer_GetNamespacesRequest, context: ServerContext) async throws -> Observer_GetNamespacesResponse {
         try await Self.watched {
             try await pool.run { reader in
-                var seen = Set<[String]>()
-                for r in try reader.store.db.rows("SELECT value FROM dict WHERE kind = ?", [.int(Int64(DictionaryKind.endpoint.rawValue))]) {
-                    guard let text = r[0].text, let endpoint = try? JSONValue.parse(text),
-                          case .string(let namespace)? = endpoint["namespace"], !namespace.isEmpty else { continue }
-                    var cluster = ""
-                    if case .string(let c)? = endpoint["cluster_name"] { cluster = c }
-                    seen.insert([cluster, namespace])
-                }
+                let seen = try reader.reads.namespaces()
                 var response = Observer_GetNamespacesResponse()
                 // observer.proto: sorted by cluster, then namespace.
                 response.namespaces = seen.sorted { $0.lexicographicallyPrecedes($1) }.map {

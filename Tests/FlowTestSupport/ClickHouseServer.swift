@@ -1,4 +1,3 @@
-import FlowTestSupport
 import Foundation
 import XCTest
 
@@ -11,12 +10,12 @@ import XCTest
 /// the test process: Foundation's Process reaper on Linux, woken by a SIGCHLD, blocked in
 /// `wait4` on a still-running server child and never reaped the flowtrail processes the tests
 /// run, whose `waitUntilExit` then hung.
-final class ClickHouseServer {
-    static let binary = "/usr/sbin/clickhouse-server"
+public final class ClickHouseServer {
+    public static let binary = "/usr/sbin/clickhouse-server"
     /// The server's PID (from its `--pidfile`), 0 before it wrote one.
-    private(set) var pid: pid_t = 0
-    let httpPort: Int
-    let dir: String
+    public private(set) var pid: pid_t = 0
+    public let httpPort: Int
+    public let dir: String
 
     /// - Throws: when the binary is missing (`scripts/setup --tests` installs it) or the server
     ///   does not answer `/ping` within 30 s.
@@ -24,7 +23,7 @@ final class ClickHouseServer {
     ///   - name: the scratch sub-folder (one per server).
     ///   - ports: HTTP and TCP ports (default: free ones).
     ///   - remoteServers: a `<remote_servers>` block (a cluster's shards), or "".
-    init(scratch: Scratch, name: String = "clickhouse", ports: [Int]? = nil, remoteServers: String = "") throws {
+    public init(scratch: Scratch, name: String = "clickhouse", ports: [Int]? = nil, remoteServers: String = "") throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw NSError(domain: "flowtrail", code: 3, userInfo: [NSLocalizedDescriptionKey:
                 "\(Self.binary) is missing: run scripts/setup --tests (Debian's clickhouse-server)"])
@@ -65,7 +64,7 @@ final class ClickHouseServer {
 
     /// Two servers that are the shards of the cluster `two` (Tests/Fixtures/clickhouse/
     /// remote_servers.xml.in), as one machine runs a cluster without ZooKeeper.
-    static func twoShards(scratch: Scratch) throws -> [ClickHouseServer] {
+    public static func twoShards(scratch: Scratch) throws -> [ClickHouseServer] {
         let ports = try freePorts(4)
         let template = try String(contentsOf: Paths.packageRoot.appendingPathComponent("Tests/Fixtures/clickhouse/remote_servers.xml.in"), encoding: .utf8)
         let block = template.replacingOccurrences(of: "@SHARD1_TCP@", with: String(ports[1]))
@@ -80,11 +79,11 @@ final class ClickHouseServer {
     }
 
     /// `clickhouse://127.0.0.1:PORT/DATABASE`.
-    func url(_ database: String) -> String { "clickhouse://127.0.0.1:\(httpPort)/\(database)" }
+    public func url(_ database: String) -> String { "clickhouse://127.0.0.1:\(httpPort)/\(database)" }
 
     /// Whether `GET /ping` answers `Ok.` (a plain socket: Foundation here has no HTTP client
     /// without FoundationNetworking).
-    static func ping(_ port: Int) -> Bool {
+    public static func ping(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -110,13 +109,13 @@ final class ClickHouseServer {
     }
 
     /// Whether the server process is alive (not gone, not a zombie waiting for init).
-    var isRunning: Bool {
+    public var isRunning: Bool {
         guard pid != 0, kill(pid, 0) == 0 else { return false }
         let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
         return !stat.contains(") Z ")
     }
 
-    func stop() {
+    public func stop() {
         guard isRunning else { return }
         kill(pid, SIGTERM)
         // A test server's data is scratch: no need to wait out 18.16's slow shutdown.
@@ -127,7 +126,7 @@ final class ClickHouseServer {
     }
 
     /// Ports the kernel hands out now (bound to port 0, then released).
-    static func freePorts(_ count: Int) throws -> [Int] {
+    public static func freePorts(_ count: Int) throws -> [Int] {
         var fds: [Int32] = [], ports: [Int] = []
         defer { fds.forEach { close($0) } }
         for _ in 0..<count {
