@@ -26,9 +26,13 @@ public enum ClickHouseReports {
         l4_protocol, dst_port, verdict, match_type
         """
 
+    /// The key of the `default_deny` aggregate (migrations/clickhouse/0002), in `defaultDenyKey`'s order.
+    static let aggregateKey = "direction, subject, peer, peer_ip, peer_names, l4_protocol, dst_port, verdict, match_type"
+
     /// What default-deny would block over `[since, until)` (whole minutes, as on SQLite), with
-    /// extra filters ORed among themselves. Filters the SQL cannot hold whole are checked flow
-    /// by flow with the interpreter, and those flows grouped here.
+    /// extra filters ORed among themselves. Without filters it reads the `default_deny`
+    /// aggregate kept at insert (78 ms over 5M flows); with filters, the flows (FINAL), those the
+    /// SQL cannot hold whole checked flow by flow with the interpreter and grouped here.
     public static func defaultDeny(_ store: ClickHouseStore, since: Int64?, until: Int64?,
                                    filters: [Typed] = []) throws -> DefaultDenyReport {
         let days = try store.dayRange()
@@ -36,7 +40,14 @@ public enum ClickHouseReports {
         let queries = ClickHouseQueries(store: store, filters: filters)
         let exact = queries.condition.exact
         let filter = queries.condition.sql == "1" ? "" : " AND \(queries.condition.sql)"
-        let sql = exact ? """
+        let minute = Rollups.nanosPerMinute
+        // A store made before schema version 2 has no aggregate until an ingest migrates it.
+        let aggregate = filters.isEmpty ? try store.hasTable("default_deny") : false
+        let sql = aggregate ? """
+            SELECT \(aggregateKey), toInt64(uniqExactMerge(flows)), minMerge(first_time), maxMerge(last_time), argMinMerge(example)
+            FROM default_deny WHERE minute >= \(range.since / minute) AND minute < \(range.until / minute)
+            GROUP BY \(aggregateKey) FORMAT RowBinary
+            """ : exact ? """
             SELECT \(defaultDenyKey), toInt64(count()), min(time), max(time), argMin(uuid, time)
             FROM flows FINAL PREWHERE event_type = 5 WHERE time >= \(range.since) AND time < \(range.until) AND \(defaultDenyCondition)\(filter)
             GROUP BY \(defaultDenyKey.replacingOccurrences(of: "\n", with: " ")) FORMAT RowBinary

@@ -163,7 +163,7 @@ public final class ClickHouseWriter: FlowSink {
     public func dropPartitions(before cutoff: Int64) throws -> (partitions: Int, flows: Int64) {
         try commit()
         try flush()
-        let tables = [try store.rowTable("flows"), try store.rowTable("lost_events")]
+        let tables = try ClickHouseStore.rowTableNames.map { try store.rowTable($0) }
         let table = tables[0]
         var dropped = 0
         var flowCount: Int64 = 0

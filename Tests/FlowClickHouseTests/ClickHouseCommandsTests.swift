@@ -36,6 +36,13 @@ final class ClickHouseCommandsTests: XCTestCase {
             XCTAssertTrue(a.contains("talkers") || a.contains("TALKER") || a.contains("SOURCE"), a)
         }
 
+        // The plain default-deny report reads the aggregate kept at insert (migration 0002);
+        // it must hold rows, and answer as SQLite (filtered reports read the flows).
+        let (denyA, denyB) = try both(["report", "default-deny", "-o", "json"])
+        XCTAssertEqual(denyA, denyB)
+        let aggregated = try runCommand(["curl", "-s", "--data-binary", "SELECT count() FROM commands.default_deny", "http://127.0.0.1:\(server.httpPort)/"])
+        XCTAssertGreaterThan(Int(aggregated.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 0, aggregated.out)
+
         // Stats: the same flows, days and time range.
         let (statsA, statsB) = try both(["stats", "-o", "json"])
         let sa = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(statsA.utf8)) as? [String: Any])
