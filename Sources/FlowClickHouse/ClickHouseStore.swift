@@ -141,6 +141,15 @@ public final class ClickHouseStore {
                     """)
                 let applied = Set(try await client.execute("SELECT version FROM schema_migrations FORMAT TSV")
                     .split(separator: "\n").compactMap { Int64($0) })
+                if cluster == nil {
+                    // A cluster's store reached through one address: a new version's tables
+                    // would be made on this host alone, over the Distributed table.
+                    let engine = try await client.execute(
+                        "SELECT engine FROM system.tables WHERE database = \(ClickHouseText.literal(url.database)) AND name = 'flows' FORMAT TSV")
+                    if engine.hasPrefix("Distributed") {
+                        throw ClickHouseError.cluster("\(url) is a cluster's store and this flowtrail has a newer schema for it: give every shard's address and --cluster NAME once (docs/SCALING.md, Upgrades)")
+                    }
+                }
                 let rowTables = Dictionary(uniqueKeysWithValues: Self.rowTableNames.map { ($0, cluster == nil ? $0 : $0 + "_local") })
                 for m in migrations where !applied.contains(m.version) {
                     var sql = m.sql
