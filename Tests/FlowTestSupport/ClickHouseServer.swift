@@ -1,5 +1,4 @@
 import Foundation
-import XCTest
 
 /// A throw-away ClickHouse server for one test: Debian's `clickhouse-server` (18.16) started as a
 /// plain process from the templates in Tests/Fixtures/clickhouse/, listening on 127.0.0.1 only
