@@ -27,6 +27,9 @@ public struct ClickHouseQueries {
         return parts
     }
 
+    /// ` AND <the compiled condition>` to add to a WHERE clause ("" when every flow passes).
+    var andCondition: String { condition.sql == "1" ? "" : " AND \(condition.sql)" }
+
     /// The WHERE clause: the time range and the compiled condition.
     public func whereClause(since: Int64?, until: Int64?) -> String {
         let parts = conditions(since: since, until: until)

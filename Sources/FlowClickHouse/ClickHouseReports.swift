@@ -26,6 +26,13 @@ public enum ClickHouseReports {
         l4_protocol, dst_port, verdict, match_type
         """
 
+    /// The range a report covers: whole minutes, as on SQLite (`ReportRange`), over the days
+    /// the store holds when a bound is missing.
+    static func reportRange(_ store: ClickHouseStore, since: Int64?, until: Int64?) throws -> ReportRange {
+        let days = try store.dayRange()
+        return ReportRange(firstDay: days?.first, lastDay: days?.last, since: since, until: until)
+    }
+
     /// The key of the `default_deny` aggregate (migrations/clickhouse/0002), in `defaultDenyKey`'s order.
     static let aggregateKey = "direction, subject, peer, peer_ip, peer_names, l4_protocol, dst_port, verdict, match_type"
 
@@ -35,11 +42,10 @@ public enum ClickHouseReports {
     /// SQL cannot hold whole checked flow by flow with the interpreter and grouped here.
     public static func defaultDeny(_ store: ClickHouseStore, since: Int64?, until: Int64?,
                                    filters: [Typed] = []) throws -> DefaultDenyReport {
-        let days = try store.dayRange()
-        let range = ReportRange(firstDay: days?.first, lastDay: days?.last, since: since, until: until)
+        let range = try reportRange(store, since: since, until: until)
         let queries = ClickHouseQueries(store: store, filters: filters)
         let exact = queries.condition.exact
-        let filter = queries.condition.sql == "1" ? "" : " AND \(queries.condition.sql)"
+        let filter = queries.andCondition
         let minute = Rollups.nanosPerMinute
         // A store made before schema version 2 has no aggregate until an ingest migrates it.
         let aggregate = filters.isEmpty ? try store.hasTable("default_deny") : false
@@ -88,10 +94,9 @@ public enum ClickHouseReports {
     /// the same keys read per flow and checked by the interpreter.
     public static func summary(_ store: ClickHouseStore, since: Int64?, until: Int64?, bucketMinutes: Int64,
                                filters: [Typed] = [], top: Int = 10) throws -> SummaryReport {
-        let days = try store.dayRange()
-        let range = ReportRange(firstDay: days?.first, lastDay: days?.last, since: since, until: until)
+        let range = try reportRange(store, since: since, until: until)
         let queries = ClickHouseQueries(store: store, filters: filters)
-        let filter = queries.condition.sql == "1" ? "" : " AND \(queries.condition.sql)"
+        let filter = queries.andCondition
         let rows = "FROM flows FINAL WHERE time >= \(range.since) AND time < \(range.until)\(filter)"
         // 18.16 has no positional GROUP BY (`GROUP BY 1` groups by the constant): keys are spelled out.
         let minuteKey = "toInt64(intDiv(time, \(Rollups.nanosPerMinute))), verdict, drop_reason"
@@ -128,11 +133,10 @@ public enum ClickHouseReports {
     /// first and evaluated (`perFlow` receives each, for `--flows`).
     public static func simulate(_ store: ClickHouseStore, set: PolicySet, since: Int64?, until: Int64?, filters: [Typed] = [],
                                 perFlow: ((SimulatedFlow) throws -> Void)? = nil) throws -> Simulation {
-        let days = try store.dayRange()
-        let range = ReportRange(firstDay: days?.first, lastDay: days?.last, since: since, until: until)
+        let range = try reportRange(store, since: since, until: until)
         let from = since ?? range.since, to = until ?? range.until
         let queries = ClickHouseQueries(store: store, filters: filters)
-        let filter = queries.condition.sql == "1" ? "" : " AND \(queries.condition.sql)"
+        let filter = queries.andCondition
         let sql = """
             SELECT ifNull(src_ep, ''), ifNull(dst_ep, ''), ifNull(src_ip, ''), ifNull(dst_ip, ''), ifNull(dst_names, ''),
                    \(ClickHouseLine.select)
@@ -164,15 +168,22 @@ public enum ClickHouseReports {
     /// nil and not `timedOnly`: the whole history, records without a time included).
     public static func lostEvents(_ store: ClickHouseStore, since: Int64?, until: Int64?,
                                   timedOnly: Bool = false) throws -> (records: Int64, events: Int64) {
-        var bounds = ["timed = 1"]
-        if let since { bounds.append("time >= \(since)") }
-        if let until { bounds.append("time < \(until)") }
-        let condition = since == nil && until == nil && !timedOnly ? "" : "WHERE " + bounds.joined(separator: " AND ")
+        let condition = lostEventsCondition(since: since, until: until, timedOnly: timedOnly)
         var answer: (Int64, Int64) = (0, 0)
         try store.rows("SELECT toInt64(count()), toInt64(sum(events)) FROM lost_events FINAL \(condition) FORMAT RowBinary") { r in
             answer = (try r.int64(), try r.int64())
             return true
         }
         return answer
+    }
+
+    /// The WHERE clause over `lost_events` for `[since, until)`: records with a time only, unless
+    /// both bounds are nil and not `timedOnly` (the whole history).
+    static func lostEventsCondition(since: Int64?, until: Int64?, timedOnly: Bool = false) -> String {
+        guard since != nil || until != nil || timedOnly else { return "" }
+        var bounds = ["timed = 1"]
+        if let since { bounds.append("time >= \(since)") }
+        if let until { bounds.append("time < \(until)") }
+        return "WHERE " + bounds.joined(separator: " AND ")
     }
 }

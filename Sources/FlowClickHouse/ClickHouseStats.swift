@@ -42,11 +42,7 @@ public enum ClickHouseStats {
     /// The newest lost-event records in `[since, until)` (both nil: all, untimed ones too),
     /// at most `limit`.
     public static func lostEventList(_ store: ClickHouseStore, since: Int64?, until: Int64?, limit: Int) throws -> [LostEventRecord] {
-        var bounds: [String] = []
-        if since != nil || until != nil { bounds.append("timed = 1") }
-        if let since { bounds.append("time >= \(since)") }
-        if let until { bounds.append("time < \(until)") }
-        let condition = bounds.isEmpty ? "" : "WHERE " + bounds.joined(separator: " AND ")
+        let condition = ClickHouseReports.lostEventsCondition(since: since, until: until)
         var list: [LostEventRecord] = []
         try store.rows("""
             SELECT time, timed, node_name, events, json FROM lost_events FINAL \(condition)

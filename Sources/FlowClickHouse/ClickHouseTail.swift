@@ -32,7 +32,7 @@ public struct ClickHouseTail {
         state = try poll()
         if state.count > 0 {
             newest = state.newest
-            try read(from: state.newest - lateness) { _, _ in }
+            try read(from: state.newest - lateness) { _ in }
         }
     }
 
@@ -45,26 +45,12 @@ public struct ClickHouseTail {
         return answer
     }
 
-    /// Flows from `from` on that the SQL condition selects and that were not sent yet: noted as
-    /// sent, and given to `body` when the whole filter matches.
-    mutating func read(from: Int64, _ body: (Int64, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        let condition = queries.condition.sql == "1" ? "" : " AND \(queries.condition.sql)"
-        var reader = ClickHouseLine()
-        var fresh: [(Int64, Int64, [UInt8])] = []
-        let before = self.sent
-        try queries.store.rows("""
-            SELECT h, \(ClickHouseLine.select) FROM flows FINAL WHERE time >= \(from)\(condition) ORDER BY time, h FORMAT RowBinary
-            """) { r in
-            let h = try r.int64()
-            let (time, line) = try reader.read(&r)
-            if before[h] == nil { fresh.append((h, time, Array(line))) }
-            return true
-        }
-        for (h, time, line) in fresh {
-            sent[h] = time
-            try line.withUnsafeBufferPointer { line in
-                if queries.matches(line) { try body(time, line) }
-            }
+    /// Matching flows from `from` on not sent yet: noted as sent and given to `body`.
+    mutating func read(from: Int64, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try ClickHouseHistory(store: queries.store).page(queries.filters, since: from, until: nil, descending: false,
+                                                         limit: nil, after: nil) { line, key in
+            guard sent.updateValue(key.time, forKey: key.id) == nil else { return }
+            try body(line)
         }
     }
 
@@ -86,7 +72,7 @@ public struct ClickHouseTail {
         guard now != state, now.count > 0 else { return false }
         state = now
         var found = false
-        try read(from: (newest ?? now.newest) - lateness) { _, line in
+        try read(from: (newest ?? now.newest) - lateness) { line in
             found = true
             try body(line)
         }

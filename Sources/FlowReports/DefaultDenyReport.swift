@@ -226,8 +226,11 @@ final class DictionaryLookup {
         return e
     }
 
-    func names(_ id: Int64) throws -> [String] {
-        guard case .array(let items)? = try? JSONValue.parse(try text(id)) else { return [] }
+    func names(_ id: Int64) throws -> [String] { Self.names(json: try text(id)) }
+
+    /// A JSON list of names (`destination_names`), sorted; [] for anything else.
+    static func names(json: String) -> [String] {
+        guard case .array(let items)? = try? JSONValue.parse(json) else { return [] }
         return items.compactMap { if case .string(let s) = $0 { return s }; return nil }.sorted()
     }
 }

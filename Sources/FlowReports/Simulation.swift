@@ -152,11 +152,12 @@ struct SimulationRun {
     var groups: [SimulatedConnection: SimulatedGroup] = [:]
     private var labels: [Int64: EndpointLabels] = [:]
     private var addresses: [Int64: [UInt8]?] = [:]
-    private var decisions: [FlowCase: Decision] = [:]
+    private var decisions: DecisionCache
 
     init(engine: QueryEngine, evaluator: PolicyEvaluator) {
         self.engine = engine
         self.evaluator = evaluator
+        decisions = DecisionCache(evaluator)
         lookup = DictionaryLookup(engine.reader)
     }
 
@@ -172,13 +173,6 @@ struct SimulationRun {
         let a = CIDR.address(try lookup.text(id))
         addresses[id] = a
         return a
-    }
-
-    mutating func decide(_ c: FlowCase) -> Decision {
-        if let d = decisions[c] { return d }
-        let d = evaluator.evaluate(c)
-        decisions[c] = d
-        return d
     }
 
     /// A connection by dictionary ids, before its endpoints are described: scanned groups add
@@ -296,20 +290,9 @@ struct SimulationRun {
         try s.bind(params)
         while try s.step() {
             try engine.reader.line(day: day, row: s, firstDictColumn: 2)
-            let text = String(decoding: engine.reader.lineBytes, as: UTF8.self)
-            guard let json = try? JSONValue.parse(text) else { continue }
-            let read: FlowJSONCase
-            switch FlowJSONCase.read(json) {
-            case .failure(let e):
-                sim.skipped[e.reason, default: 0] += 1
-                continue
-            case .success(let r): read = r
-            }
-            let d = read.flow.request == nil ? decide(read.flow) : evaluator.evaluate(read.flow)
-            // The same key as the scan's, so --flows and -o json group alike (ICMP types only
-            // when a policy reads them).
-            let port = read.flow.protocolNumber == L4Protocol.icmpv4 || read.flow.protocolNumber == L4Protocol.icmpv6
-                ? (evaluator.set.hasICMPRules ? read.flow.port : 0) : read.flow.port
+            guard let read = sim.flowCase(engine.reader.lineBytes) else { continue }
+            let d = decisions.decide(read.flow)
+            let port = Simulation.keyPort(read.flow, icmpRules: evaluator.set.hasICMPRules)
             let ingress = read.flow.direction == .ingress
             let sourceID = s.int(extra), destinationID = s.int(extra + 1)
             let (subjectID, peerID) = ingress ? (destinationID, sourceID) : (sourceID, destinationID)
@@ -358,7 +341,43 @@ struct SimulationRun {
     }
 }
 
+/// Decisions by flow case: a case without an L7 request recurs across many flows and is
+/// evaluated once; one with a request is evaluated every time (its outcome may depend on it).
+struct DecisionCache {
+    let evaluator: PolicyEvaluator
+    private var decisions: [FlowCase: Decision] = [:]
+
+    init(_ evaluator: PolicyEvaluator) { self.evaluator = evaluator }
+
+    mutating func decide(_ c: FlowCase) -> Decision {
+        guard c.request == nil else { return evaluator.evaluate(c) }
+        if let d = decisions[c] { return d }
+        let d = evaluator.evaluate(c)
+        decisions[c] = d
+        return d
+    }
+}
+
 extension Simulation {
+    /// A stored flow line read as a flow case; nil when it is not JSON, or when the spec skips
+    /// it (§8: then counted in `skipped`).
+    mutating func flowCase<Line: Collection>(_ line: Line) -> FlowJSONCase? where Line.Element == UInt8 {
+        guard let json = try? JSONValue.parse(String(decoding: line, as: UTF8.self)) else { return nil }
+        switch FlowJSONCase.read(json) {
+        case .failure(let e):
+            skipped[e.reason, default: 0] += 1
+            return nil
+        case .success(let r): return r
+        }
+    }
+
+    /// The port a flow's connection is keyed by, as the grouped scan keys it, so that `--flows`
+    /// and grouped answers group alike: an ICMP type only when a policy reads ICMP types.
+    static func keyPort(_ flow: FlowCase, icmpRules: Bool) -> Int64 {
+        let icmp = flow.protocolNumber == L4Protocol.icmpv4 || flow.protocolNumber == L4Protocol.icmpv6
+        return icmp && !icmpRules ? 0 : flow.port
+    }
+
     /// Connections in report order: changes first, then by flows, first seen, example.
     static func ordered(_ groups: [SimulatedConnection: SimulatedGroup]) -> [(SimulatedConnection, SimulatedGroup)] {
         let rank = Dictionary(uniqueKeysWithValues: OutcomeChange.allCases.enumerated().map { ($1, $0) })

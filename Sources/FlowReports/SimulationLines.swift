@@ -39,41 +39,20 @@ extension Simulation {
                            perFlow: ((SimulatedFlow) throws -> Void)? = nil) throws -> Simulation {
         var sim = Simulation(since: since, until: until, unsupported: set.unsupported, rules: set.rules, policies: set.policies)
         sim.lostEvents = lostEvents
-        let evaluator = PolicyEvaluator(set)
-        var decisions: [FlowCase: Decision] = [:]
+        var decisions = DecisionCache(PolicyEvaluator(set))
         var endpoint = EndpointInfo.Cache()
         var namesByText: [String: [String]] = [:]
         var groups: [SimulatedConnection: SimulatedGroup] = [:]
         func names(_ json: String) -> [String] {
             if let n = namesByText[json] { return n }
-            let n: [String]
-            if case .array(let items)? = try? JSONValue.parse(json) {
-                n = items.compactMap { if case .string(let s) = $0 { return s }; return nil }.sorted()
-            } else {
-                n = []
-            }
+            let n = DictionaryLookup.names(json: json)
             namesByText[json] = n
             return n
         }
         try flows { f in
-            guard let json = try? JSONValue.parse(String(decoding: f.line, as: UTF8.self)) else { return }
-            let read: FlowJSONCase
-            switch FlowJSONCase.read(json) {
-            case .failure(let e):
-                sim.skipped[e.reason, default: 0] += 1
-                return
-            case .success(let r): read = r
-            }
-            let decision: Decision
-            if read.flow.request == nil, let d = decisions[read.flow] {
-                decision = d
-            } else {
-                decision = evaluator.evaluate(read.flow)
-                if read.flow.request == nil { decisions[read.flow] = decision }
-            }
-            // The key SQLite's scan uses (ICMP types only when a policy reads them).
-            let icmp = read.flow.protocolNumber == L4Protocol.icmpv4 || read.flow.protocolNumber == L4Protocol.icmpv6
-            let port = icmp && !set.hasICMPRules ? 0 : read.flow.port
+            guard let read = sim.flowCase(f.line) else { return }
+            let decision = decisions.decide(read.flow)
+            let port = keyPort(read.flow, icmpRules: set.hasICMPRules)
             let ingress = read.flow.direction == .ingress
             let world = read.flow.peer.isWorld
             let c = SimulatedConnection(

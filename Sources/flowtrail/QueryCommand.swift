@@ -113,11 +113,7 @@ struct QueryCommand: ParsableCommand {
             do { print(try engine.count(filters, since: since, until: until)) } catch { fail("\(error)") }
             return
         }
-        // As hubble observe: following shows no history unless asked for.
-        let window: QueryWindow? = all ? .all : first.map { .first($0) } ?? last.map { .last($0) }
-            ?? (follow ? (since != nil ? .all : nil) : .last(20))
-        let printer = FlowPrinter(output: output, color: color.enabled, timeFormat: HubbleTimeFormat(name: timeFormat),
-                                  printNodeName: printNodeName)
+        let window = window(since: since), printer = printer()
         // Taken before the history is read, so nothing stored meanwhile is missed when following.
         var tail = follow ? try StoreTail(store: store) : nil
         do {
@@ -140,6 +136,15 @@ struct QueryCommand: ParsableCommand {
         if !follow { warnAboutLostEvents(store, since: since, until: until) }
     }
 
+    /// The history to print: as hubble observe, following shows none unless asked for.
+    func window(since: Int64?) -> QueryWindow? {
+        all ? .all : first.map { .first($0) } ?? last.map { .last($0) } ?? (follow ? (since != nil ? .all : nil) : .last(20))
+    }
+
+    func printer() -> FlowPrinter {
+        FlowPrinter(output: output, color: color.enabled, timeFormat: HubbleTimeFormat(name: timeFormat), printNodeName: printNodeName)
+    }
+
     /// The same answers from a ClickHouse store.
     private func runOnClickHouse(_ store: ClickHouseStore, _ filters: [Typed], since: Int64?, until: Int64?) throws {
         let queries = ClickHouseQueries(store: store, filters: filters)
@@ -150,10 +155,7 @@ struct QueryCommand: ParsableCommand {
             do { print(try queries.count(since: since, until: until)) } catch { fail("\(error)") }
             return
         }
-        let window: QueryWindow? = all ? .all : first.map { .first($0) } ?? last.map { .last($0) }
-            ?? (follow ? (since != nil ? .all : nil) : .last(20))
-        let printer = FlowPrinter(output: output, color: color.enabled, timeFormat: HubbleTimeFormat(name: timeFormat),
-                                  printNodeName: printNodeName)
+        let window = window(since: since), printer = printer()
         do {
             // Taken before the history is read, so nothing stored meanwhile is missed when following.
             var tail = follow ? try ClickHouseTail(queries) : nil

@@ -1,9 +1,7 @@
-import FlowClickHouse
 import FlowPolicy
 import FlowQuery
 import FlowReports
 import FlowStore
-import ServiceLifecycle
 
 /// What the routes and Hubble's gRPC API read of a store, whichever holds the flows: SQLite
 /// (`SQLiteReads`, one per read-only connection) or ClickHouse (`ClickHouseReads`). Bounds are
@@ -34,39 +32,11 @@ protocol StoreReads: AnyObject {
     func polledFeed(_ filters: [Typed]) throws -> PolledFeed?
 }
 
-/// Closes the live feed on graceful shutdown when no ingest service does (a ClickHouse store),
-/// so streams that poll end and the server can drain.
-struct FeedCloser: Service {
-    let feed: LiveFeed
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        feed.close()
-    }
-}
-
-/// Flows other processes store, polled for a live stream (`follow=true`, `GetFlows` follow).
-final class PolledFeed: @unchecked Sendable {
-    private var tail: ClickHouseTail
-    /// Between polls that found nothing.
-    static let interval = Duration.milliseconds(250)
-
-    init(_ tail: ClickHouseTail) { self.tail = tail }
-
-    /// The matching flow lines stored since the last poll, oldest first. Called by one task at
-    /// a time.
-    func poll() throws -> [[UInt8]] {
-        var lines: [[UInt8]] = []
-        _ = try tail.next { lines.append(Array($0)) }
-        return lines
-    }
-}
-
 extension StoreReads {
     /// `{"records":N,"events_lost":M}` for timed records in the range (answers say the range
     /// has holes); zeros when the store cannot say.
     func lostEventsSummaryJSON(since: Int64?, until: Int64?) -> String {
         let t = (try? lostEventTotals(since: since ?? .min, until: until ?? .max)) ?? (records: 0, events: 0)
-        return "{\"records\":\(t.records),\"events_lost\":\(t.events)}"
+        return LostEvents.summaryJSON(records: t.records, events: t.events)
     }
 }
